@@ -1,0 +1,1 @@
+"""Workflow definitions. ``states.nomination`` holds the nomination workflow."""

@@ -1,0 +1,539 @@
+"""The nomination workflow, as data: states, transitions, review chains, guards and effects.
+
+Read it like the paper process. A branch chair submits; each level of the honor type's
+review chain (branch → township → county) approves, returns for revision or rejects;
+county approval opens the public notice; the county closes the notice and certifies.
+County-direct units have no township above them, so that level drops out of their chain.
+
+``fire`` is the only way a nomination's state changes. It runs in the caller's
+transaction: the state change, the version bump and the audit row are flushed
+together and commit (or roll back) together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+from transitions import Machine, MachineError
+
+from workflow_app.auth.models import RoleAssignment, User
+from workflow_app.campaigns.models import Quota
+from workflow_app.core.timeutil import china_today, utcnow
+from workflow_app.extensions import db
+from workflow_app.nominations.models import ORGANISATION_FIELDS, PERSON_FIELDS, AuditEntry, Nomination
+from workflow_app.orgs.models import OrgUnit
+from workflow_app.orgs.services import ancestors
+
+# ---------------------------------------------------------------- states
+STATES = [
+    "draft",
+    "branch_review",
+    "township_review",
+    "county_review",
+    "public_notice",
+    "approved",
+    "certified",
+    "returned",
+    "rejected",
+    "withdrawn",
+    "revoked",
+]
+REVIEW_LEVELS = ("branch", "township", "county")  # bottom-up, the order a nomination climbs
+REVIEW_STATE = {level: f"{level}_review" for level in REVIEW_LEVELS}
+LEVEL_OF_STATE = {state: level for level, state in REVIEW_STATE.items()}
+EDITABLE = ["draft", "returned"]
+IN_REVIEW = list(REVIEW_STATE.values())
+FINAL = ["rejected", "withdrawn", "revoked"]
+# States in which a nomination holds one of its township's quota places.
+QUOTA_STATES = ("public_notice", "approved", "certified")
+
+STATE_LABELS = {
+    "draft": _l("Draft"),
+    "branch_review": _l("Branch review"),
+    "township_review": _l("Township review"),
+    "county_review": _l("County review"),
+    "public_notice": _l("Public notice"),
+    "approved": _l("Approved"),
+    "certified": _l("Certified"),
+    "returned": _l("Returned for revision"),
+    "rejected": _l("Rejected"),
+    "withdrawn": _l("Withdrawn"),
+    "revoked": _l("Revoked"),
+}
+EVENT_LABELS = {
+    "submit": _l("Submit"),
+    "approve": _l("Approve"),
+    "return_for_revision": _l("Return for revision"),
+    "reject": _l("Reject"),
+    "withdraw": _l("Withdraw"),
+    "end_notice": _l("End public notice"),
+    "certify": _l("Certify"),
+    "revoke": _l("Revoke"),
+}
+
+# ---------------------------------------------------------------- transitions
+SUBMIT = ["actor_is_submitter", "submission_window_open", "nomination_is_complete", "id_number_not_taken"]
+REVIEW = ["actor_reviews_at_this_level", "not_own_submission"]
+
+
+@dataclass(frozen=True)
+class Transition:
+    trigger: str
+    source: list[str]
+    dest: str
+    when: str | None  # routing condition: which of several destinations applies
+    guards: list[str]  # each may refuse, with a reason shown to the user
+    effects: list[str] = field(default_factory=list)
+
+
+def _t(trigger, source, dest, when, guards, effects=()):
+    return Transition(trigger, [source] if isinstance(source, str) else list(source), dest, when, guards, list(effects))
+
+
+TRANSITIONS = [
+    # trigger             from               to                 when                       guards
+    _t("submit", EDITABLE, "branch_review", "first_level_is_branch", SUBMIT, ["stamp_submission"]),
+    _t("submit", EDITABLE, "township_review", "first_level_is_township", SUBMIT, ["stamp_submission"]),
+    _t("submit", EDITABLE, "county_review", "first_level_is_county", SUBMIT, ["stamp_submission"]),
+    _t("approve", "branch_review", "township_review", "next_level_is_township",
+       [*REVIEW, "vote_has_quorum"], ["record_vote"]),
+    _t("approve", "branch_review", "county_review", "next_level_is_county",
+       [*REVIEW, "vote_has_quorum"], ["record_vote"]),
+    _t("approve", "township_review", "county_review", "next_level_is_county", REVIEW),
+    _t("approve", "county_review", "public_notice", None, [*REVIEW, "within_quota"], ["open_notice"]),
+    _t("return_for_revision", IN_REVIEW, "returned", None, [*REVIEW, "comment_given"]),
+    _t("reject", IN_REVIEW, "rejected", None, [*REVIEW, "comment_given"]),
+    _t("withdraw", EDITABLE + IN_REVIEW, "withdrawn", None, ["actor_is_submitter"]),
+    _t("end_notice", "public_notice", "approved", None, ["actor_is_county_admin"]),
+    _t("certify", "approved", "certified", None, ["actor_is_county_admin"]),
+    _t("revoke", ["approved", "certified"], "revoked", None, ["actor_is_county_admin", "comment_given"]),
+]
+EVENTS = list(dict.fromkeys(t.trigger for t in TRANSITIONS))
+# Guards about who is acting; the rest are about the nomination. Buttons show when these pass.
+PERMISSION_GUARDS = {"actor_is_submitter", "actor_reviews_at_this_level", "not_own_submission",
+                     "actor_is_county_admin"}
+
+
+# ---------------------------------------------------------------- errors
+class TransitionRefused(Exception):
+    """A guard said no, or the action does not exist in this state; ``message`` is for people."""
+
+    def __init__(self, message: Any):
+        super().__init__(str(message))
+        self.message = message
+
+
+class ConcurrentChange(Exception):
+    """Someone else changed the nomination between reading and writing it."""
+
+    def __init__(self, nomination_id: int):
+        super().__init__(f"nomination {nomination_id} was changed concurrently")
+        self.nomination_id = nomination_id
+
+
+# ---------------------------------------------------------------- context
+@dataclass
+class Context:
+    """What a transition knows: who acts, with which words, and what it learned on the way."""
+
+    nomination: Nomination
+    actor: User | None  # None is the system (scheduled jobs)
+    comment: str = ""
+    client_ip: str | None = None
+    data: dict = field(default_factory=dict)
+    today: date = field(default_factory=china_today)
+    acting_as: RoleAssignment | None = None
+    failure: Any = None
+    event: str = ""
+    source: str = ""
+    dest: str = ""
+    _chain: list[str] | None = None
+
+    @property
+    def chain(self) -> list[str]:
+        """The review levels this nomination passes, bottom-up."""
+        if self._chain is None:
+            self._chain = review_chain(self.nomination)
+        return self._chain
+
+    def next_level(self) -> str | None:
+        level = LEVEL_OF_STATE.get(self.nomination.state)
+        if level is None or level not in self.chain:
+            return None
+        index = self.chain.index(level)
+        return self.chain[index + 1] if index + 1 < len(self.chain) else None
+
+
+def review_chain(nomination: Nomination) -> list[str]:
+    """The honor type's chain, less the levels this unit has no ancestor at."""
+    present = {unit.level for unit in ancestors(nomination.org_unit)}
+    wanted = set(nomination.honor_type.review_chain)
+    return [level for level in REVIEW_LEVELS if level in wanted and level in present]
+
+
+# ---------------------------------------------------------------- routing conditions
+ROUTES: dict[str, Callable[[Context], bool]] = {
+    "first_level_is_branch": lambda ctx: ctx.chain[:1] == ["branch"],
+    "first_level_is_township": lambda ctx: ctx.chain[:1] == ["township"],
+    "first_level_is_county": lambda ctx: ctx.chain[:1] == ["county"],
+    "next_level_is_township": lambda ctx: ctx.next_level() == "township",
+    "next_level_is_county": lambda ctx: ctx.next_level() == "county",
+}
+
+
+# ---------------------------------------------------------------- guards
+GUARDS: dict[str, Callable[[Context], Any]] = {}
+
+
+def guard(func: Callable[[Context], Any]) -> Callable[[Context], Any]:
+    """Register a guard: it returns None when satisfied, else the reason for the user."""
+    GUARDS[func.__name__] = func
+    return func
+
+
+def _assignment(actor: User | None, role: str, unit: OrgUnit, level: str | None = None) -> RoleAssignment | None:
+    if actor is None or not actor.is_active:
+        return None
+    for assignment in actor.assignments(role):
+        if assignment.org_unit.contains(unit) and (level is None or assignment.org_unit.level == level):
+            return assignment
+    return None
+
+
+@guard
+def actor_is_submitter(ctx: Context):
+    ctx.acting_as = _assignment(ctx.actor, "submitter", ctx.nomination.org_unit)
+    if ctx.acting_as is None:
+        return _l("Only the submitting unit's chair may do this.")
+    return None
+
+
+@guard
+def actor_reviews_at_this_level(ctx: Context):
+    level = LEVEL_OF_STATE.get(ctx.nomination.state)
+    ctx.acting_as = _assignment(ctx.actor, "reviewer", ctx.nomination.org_unit, level)
+    if ctx.acting_as is None:
+        return _l("Only a reviewer at this level, for this unit, may do this.")
+    return None
+
+
+@guard
+def not_own_submission(ctx: Context):
+    nomination = ctx.nomination
+    if ctx.actor is not None and ctx.actor.id in {nomination.created_by_id, nomination.submitted_by_id}:
+        return _l("You may not review a nomination you submitted.")
+    return None
+
+
+@guard
+def actor_is_county_admin(ctx: Context):
+    ctx.acting_as = _assignment(ctx.actor, "admin", ctx.nomination.org_unit, "county")
+    if ctx.acting_as is None:
+        return _l("Only a county administrator may do this.")
+    return None
+
+
+@guard
+def submission_window_open(ctx: Context):
+    campaign = ctx.nomination.campaign
+    if ctx.today < campaign.opens_on:
+        return _l("Submissions for this campaign open on %(day)s.", day=campaign.opens_on.isoformat())
+    if ctx.today > campaign.closes_on:
+        return _l("The submission deadline of this campaign (%(day)s) has passed.",
+                  day=campaign.closes_on.isoformat())
+    return None
+
+
+def missing_fields(nomination: Nomination) -> list[str]:
+    """Names of the fields the honor type requires that are still empty."""
+    base = PERSON_FIELDS if nomination.is_person else ORGANISATION_FIELDS
+    required = [name for name in nomination.honor_type.required_fields if name in base]
+    required += ["nominee_name", "deeds_summary", "deeds_full"]
+    return [name for name in dict.fromkeys(required) if getattr(nomination, name) in (None, "")]
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+@guard
+def nomination_is_complete(ctx: Context):
+    from workflow_app.nominations.fields import FIELD_LABELS  # labels live with the form
+
+    missing = missing_fields(ctx.nomination)
+    if missing:
+        names = "、".join(str(FIELD_LABELS.get(name, name)) for name in missing)
+        return _l("Please complete these fields before submitting: %(fields)s.", fields=names)
+    min_age = ctx.nomination.honor_type.min_age
+    born = ctx.nomination.birth_date
+    if min_age and born and age_on(born, ctx.today) < min_age:
+        return _l("The nominee must be at least %(age)d years old.", age=min_age)
+    needed = ctx.nomination.honor_type.min_attachments
+    if len(ctx.nomination.attachments) < needed:
+        return _l("This honor needs at least %(count)d attachment(s).", count=needed)
+    return None
+
+
+@guard
+def id_number_not_taken(ctx: Context):
+    nomination = ctx.nomination
+    if not nomination.id_number:
+        return None
+    taken = db.session.scalar(
+        select(func.count(Nomination.id)).where(
+            Nomination.campaign_id == nomination.campaign_id,
+            Nomination.id_number == nomination.id_number,
+            Nomination.state != "withdrawn",
+            Nomination.id != nomination.id,
+        )
+    )
+    if taken:
+        return _l("This person (ID number) is already nominated in this campaign.")
+    return None
+
+
+def vote_problem(campaign, due, present, in_favour):
+    """Why a democratic vote does not carry, or None when it does."""
+    if None in (due, present, in_favour):
+        return _l("Record the branch's vote (members due, present and in favour) before approving.")
+    if not (due > 0 and 0 <= present <= due and 0 <= in_favour <= present):
+        return _l("The vote figures are inconsistent: in favour ≤ present ≤ due, and due above zero.")
+    if present * campaign.vote_quorum_denominator < due * campaign.vote_quorum_numerator:
+        return _l("The meeting had no quorum: %(present)d of %(due)d present, %(num)d/%(den)d needed.",
+                  present=present, due=due, num=campaign.vote_quorum_numerator,
+                  den=campaign.vote_quorum_denominator)
+    if in_favour * 2 <= present:
+        return _l("The vote did not pass: %(yes)d of %(present)d in favour, more than half needed.",
+                  yes=in_favour, present=present)
+    return None
+
+
+@guard
+def vote_has_quorum(ctx: Context):
+    if not ctx.nomination.honor_type.requires_vote:
+        return None
+    values = [ctx.data.get(key) for key in ("vote_due", "vote_present", "vote_in_favour")]
+    return vote_problem(ctx.nomination.campaign, *values)
+
+
+def quota_for(nomination: Nomination, *, lock: bool = False) -> Quota | None:
+    query = select(Quota).where(
+        Quota.campaign_id == nomination.campaign_id,
+        Quota.honor_type_id == nomination.honor_type_id,
+        Quota.org_unit_id == nomination.quota_unit_id,
+    )
+    if lock:
+        query = query.with_for_update(of=Quota)  # serialises county approvals of one quota (PostgreSQL)
+    return db.session.scalar(query)
+
+
+def quota_used(nomination: Nomination) -> int:
+    return db.session.scalar(
+        select(func.count(Nomination.id)).where(
+            Nomination.campaign_id == nomination.campaign_id,
+            Nomination.honor_type_id == nomination.honor_type_id,
+            Nomination.quota_unit_id == nomination.quota_unit_id,
+            Nomination.state.in_(QUOTA_STATES),
+        )
+    ) or 0
+
+
+@guard
+def within_quota(ctx: Context):
+    quota = quota_for(ctx.nomination, lock=True)
+    if quota is None:
+        return None  # no quota set: the campaign does not limit this honor here
+    used = quota_used(ctx.nomination)
+    if used >= quota.quota:
+        return _l("The quota for %(unit)s is used up (%(used)d of %(quota)d).",
+                  unit=ctx.nomination.quota_unit.name, used=used, quota=quota.quota)
+    return None
+
+
+@guard
+def comment_given(ctx: Context):
+    if not (ctx.comment or "").strip():
+        return _l("Please give a reason in the comment.")
+    return None
+
+
+# ---------------------------------------------------------------- effects
+EFFECTS: dict[str, Callable[[Context], None]] = {}
+
+
+def effect(func: Callable[[Context], None]) -> Callable[[Context], None]:
+    EFFECTS[func.__name__] = func
+    return func
+
+
+@effect
+def stamp_submission(ctx: Context) -> None:
+    ctx.nomination.submitted_by_id = ctx.actor.id if ctx.actor else None
+    ctx.nomination.submitted_at = utcnow()
+
+
+@effect
+def record_vote(ctx: Context) -> None:
+    if ctx.nomination.honor_type.requires_vote:
+        ctx.nomination.vote_due = ctx.data["vote_due"]
+        ctx.nomination.vote_present = ctx.data["vote_present"]
+        ctx.nomination.vote_in_favour = ctx.data["vote_in_favour"]
+
+
+@effect
+def open_notice(ctx: Context) -> None:
+    days = max(ctx.nomination.campaign.notice_days, 1)
+    ctx.nomination.notice_starts_on = ctx.today
+    ctx.nomination.notice_ends_on = ctx.today + timedelta(days=days - 1)
+
+
+def record_audit(ctx: Context) -> None:
+    """Every successful transition writes one audit row; it is not optional."""
+    unit = ctx.acting_as.org_unit if ctx.acting_as else None
+    db.session.add(
+        AuditEntry(
+            nomination_id=ctx.nomination.id,
+            event=ctx.event,
+            from_state=ctx.source,
+            to_state=ctx.dest,
+            actor_id=ctx.actor.id if ctx.actor else None,
+            actor_name=ctx.actor.display_name if ctx.actor else "system",
+            actor_role=ctx.acting_as.role if ctx.acting_as else "system",
+            actor_unit_id=unit.id if unit else None,
+            actor_unit_name=unit.name if unit else "",
+            comment=(ctx.comment or "").strip(),
+            client_ip=ctx.client_ip,
+            created_at=utcnow(),
+        )
+    )
+
+
+# ---------------------------------------------------------------- the machine
+def _condition(name: str, check: Callable[[Context], Any], is_route: bool) -> Callable:
+    def run(event) -> bool:
+        ctx: Context = event.kwargs["ctx"]
+        if is_route:
+            return bool(check(ctx))
+        reason = check(ctx)
+        if reason is not None and ctx.failure is None:
+            ctx.failure = reason
+        return reason is None
+
+    run.__name__ = name
+    return run
+
+
+def _before(event) -> None:
+    ctx: Context = event.kwargs["ctx"]
+    ctx.source, ctx.dest, ctx.event = event.transition.source, event.transition.dest, event.event.name
+
+
+def _machine_definition(transition: Transition) -> dict:
+    conditions = []
+    if transition.when:
+        conditions.append(_condition(transition.when, ROUTES[transition.when], True))
+    conditions += [_condition(name, GUARDS[name], False) for name in transition.guards]
+    effects = [(lambda fn: lambda event: fn(event.kwargs["ctx"]))(EFFECTS[name]) for name in transition.effects]
+    return {
+        "trigger": transition.trigger,
+        "source": transition.source,
+        "dest": transition.dest,
+        "conditions": conditions,
+        "before": [_before],
+        "after": [*effects, lambda event: record_audit(event.kwargs["ctx"])],
+    }
+
+
+# One machine for the process with no models attached: rows loaded by SQLAlchemy never
+# run __init__, and per-row machines cost memory. Events are triggered with the row.
+MACHINE = Machine(
+    model=None,
+    states=STATES,
+    initial="draft",
+    transitions=[_machine_definition(t) for t in TRANSITIONS],
+    auto_transitions=False,
+    send_event=True,
+    model_attribute="state",
+)
+
+
+def fire(
+    nomination: Nomination,
+    event: str,
+    actor: User | None,
+    comment: str = "",
+    *,
+    client_ip: str | None = None,
+    expected_version: int | None = None,
+    data: dict | None = None,
+    today: date | None = None,
+) -> AuditEntry:
+    """Apply ``event`` to ``nomination`` as ``actor``, or raise.
+
+    Raises TransitionRefused (with a reason for the user) when the event does not exist in
+    the current state or a guard refuses, and ConcurrentChange when the row changed since
+    the caller read it (``expected_version``) or while writing (the version column).
+    Flushes but does not commit: the caller's transaction holds state, version and audit.
+    """
+    if event not in MACHINE.events:
+        raise TransitionRefused(_l("Unknown action."))
+    nomination_id = nomination.id  # still readable after a failed flush
+    if expected_version is not None and expected_version != nomination.version:
+        raise ConcurrentChange(nomination_id)
+    ctx = Context(nomination=nomination, actor=actor, comment=comment or "", client_ip=client_ip,
+                  data=data or {}, today=today or china_today())
+    try:
+        done = MACHINE.events[event].trigger(nomination, ctx=ctx)
+        if done:
+            db.session.flush()  # the UPDATE carries "WHERE version = :read": a lost race matches no row
+    except MachineError:
+        raise TransitionRefused(
+            _l("“%(action)s” is not possible while the nomination is in “%(state)s”.",
+               action=EVENT_LABELS[event], state=STATE_LABELS[nomination.state])
+        ) from None
+    except StaleDataError:
+        raise ConcurrentChange(nomination_id) from None
+    if not done:
+        raise TransitionRefused(ctx.failure or _l("This action is not possible for this nomination."))
+    return db.session.scalars(
+        select(AuditEntry).where(AuditEntry.nomination_id == nomination.id).order_by(AuditEntry.id.desc()).limit(1)
+    ).one()
+
+
+def available_events(nomination: Nomination, actor: User | None) -> list[str]:
+    """Events the actor may try now: a route leads somewhere and every permission guard passes.
+    Guards about the nomination (quota, deadline, completeness) are checked when fired."""
+    ctx = Context(nomination=nomination, actor=actor)
+    result = []
+    for transition in TRANSITIONS:
+        if nomination.state not in transition.source or transition.trigger in result:
+            continue
+        if transition.when and not ROUTES[transition.when](ctx):
+            continue
+        if all(GUARDS[name](ctx) is None for name in transition.guards if name in PERMISSION_GUARDS):
+            result.append(transition.trigger)
+    return result
+
+
+def reachable_states(nomination: Nomination) -> set[str]:
+    """States on this nomination's own path, for the diagram."""
+    chain = review_chain(nomination)
+    levels = {REVIEW_STATE[level] for level in chain}
+    return (set(STATES) - set(IN_REVIEW)) | levels
+
+
+def mermaid() -> str:
+    """The workflow as a Mermaid state diagram (used in docs/workflow.md)."""
+    lines = ["stateDiagram-v2", "    [*] --> draft"]
+    for t in TRANSITIONS:
+        label = t.trigger + (f" [{t.when}]" if t.when else "")
+        for source in t.source:
+            lines.append(f"    {source} --> {t.dest}: {label}")
+    lines += ["    certified --> [*]", "    rejected --> [*]", "    withdrawn --> [*]", "    revoked --> [*]"]
+    return "\n".join(lines) + "\n"

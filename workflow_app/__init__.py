@@ -1,0 +1,42 @@
+"""Application factory: configuration, extensions, blueprints and CLI — nothing else."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from workflow_app.config import PROJECT_ROOT, load_config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    config = load_config(overrides)
+    app = Flask(
+        __name__,
+        instance_path=config["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.update(config)
+
+    from workflow_app import web
+    from workflow_app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    web.init_app(app)
+
+    from workflow_app.admin.blueprint import bp as admin_bp
+    from workflow_app.auth.blueprint import bp as auth_bp
+    from workflow_app.nominations.blueprint import bp as nominations_bp
+    from workflow_app.review.blueprint import bp as review_bp
+
+    for blueprint in (auth_bp, nominations_bp, review_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+    from workflow_app.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,57 @@
+"""Command-line tools: ``flask --app wsgi seed-demo | create-user | workflow-diagram``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from workflow_app.extensions import db
+from workflow_app.orgs.models import OrgUnit
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Load the Shenqiu County demo (idempotent) and print the demo logins."""
+        from workflow_app.demo.seed import DEMO_PASSWORD, seed_demo
+
+        logins = seed_demo()
+        db.session.commit()
+        click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, description in logins:
+            click.echo(f"  {username:<12} {description}")
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--name", "display_name", required=True, help="Name shown in the app and the audit log.")
+    @click.option("--role", "roles", multiple=True, required=True,
+                  help="ROLE:UNIT_CODE, e.g. reviewer:411624100; repeat for more.")
+    @click.password_option()
+    def create_user_command(username, display_name, roles, password):
+        """Create a user with one or more role assignments."""
+        from workflow_app.auth.services import create_user
+
+        pairs = []
+        for spec in roles:
+            role, _, code = spec.partition(":")
+            unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+            if unit is None:
+                raise click.BadParameter(f"no org unit with code {code!r}", param_hint="--role")
+            pairs.append((role, unit))
+        try:
+            create_user(username, password, display_name, pairs)
+            db.session.commit()
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+        except Exception as error:  # e.g. the username is taken
+            db.session.rollback()
+            raise click.ClickException(f"could not create the user: {error.__class__.__name__}") from None
+        click.echo(f"created {username}")
+
+    @app.cli.command("workflow-diagram")
+    def workflow_diagram_command():
+        """Print the nomination workflow as a Mermaid state diagram."""
+        from states.nomination import mermaid
+
+        click.echo(mermaid(), nl=False)

@@ -1,0 +1,79 @@
+"""Settings from the environment, with safe defaults for the embedded demo."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the app would start with an unsafe configuration."""
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _demo_secret(instance_path: Path) -> str:
+    """A random secret kept in the instance folder, so demo sessions survive a restart."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "demo-secret-key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config from the environment; ``overrides`` win (tests use them)."""
+    overrides = overrides or {}
+    env = os.environ
+    instance_path = Path(overrides.get("INSTANCE_PATH") or env.get("WORKFLOW_INSTANCE") or DEFAULT_INSTANCE)
+    demo_mode = overrides.get("DEMO_MODE", _truthy(env.get("WORKFLOW_DEMO")))
+    testing = overrides.get("TESTING", False)
+
+    secret = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
+    if not secret:
+        if demo_mode or testing:
+            secret = _demo_secret(instance_path) if demo_mode else secrets.token_hex(32)
+        else:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set it in the environment, or set WORKFLOW_DEMO=1 for the demo."
+            )
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'workflow.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    config = {
+        "SECRET_KEY": secret,
+        "DEMO_MODE": demo_mode,
+        "INSTANCE_PATH": str(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "UPLOAD_FOLDER": env.get("WORKFLOW_UPLOADS") or str(instance_path / "uploads"),
+        # One request may carry a few attachments; each file is also checked on its own.
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        "MAX_ATTACHMENT_BYTES": int(env.get("WORKFLOW_MAX_ATTACHMENT_BYTES") or 10 * 1024 * 1024),
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("WORKFLOW_LOGIN_RATE_LIMIT") or "10 per minute",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _truthy(env.get("WORKFLOW_SECURE_COOKIES")),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PAGE_SIZE": 20,
+    }
+    config.update(overrides)
+    return config

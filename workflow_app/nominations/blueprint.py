@@ -1,0 +1,285 @@
+"""Nomination pages: thin handlers that load, check access, then act."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from states.nomination import (
+    EVENT_LABELS,
+    STATES,
+    ConcurrentChange,
+    TransitionRefused,
+    available_events,
+    quota_for,
+    quota_used,
+    reachable_states,
+    review_chain,
+)
+from workflow_app.campaigns.models import Campaign, HonorType
+from workflow_app.core.timeutil import china_today
+from workflow_app.extensions import db
+from workflow_app.nominations import services
+from workflow_app.nominations.diagram import workflow_svg
+from workflow_app.nominations.forms import (
+    AttachmentForm,
+    DeleteForm,
+    NewNominationForm,
+    TransitionForm,
+    form_class_for,
+)
+from workflow_app.nominations.models import Attachment, Nomination
+from workflow_app.nominations.queries import ListFilters, visible_page
+from workflow_app.orgs.models import OrgUnit
+from workflow_app.policy import can_edit, can_view, submitting_units
+
+bp = Blueprint("nominations", __name__, url_prefix="/nominations")
+
+
+def load_visible(nomination_id: int) -> Nomination:
+    nomination = db.session.get(Nomination, nomination_id)
+    if nomination is None:
+        abort(404)
+    if not can_view(current_user, nomination):
+        abort(403)
+    return nomination
+
+
+def open_campaigns() -> list[Campaign]:
+    today = china_today()
+    return list(db.session.scalars(
+        select(Campaign).where(Campaign.opens_on <= today, Campaign.closes_on >= today).order_by(Campaign.year.desc())
+    ))
+
+
+def filter_options() -> dict:
+    return {
+        "campaigns": db.session.scalars(select(Campaign).order_by(Campaign.year.desc())).all(),
+        "honor_types": db.session.scalars(select(HonorType).order_by(HonorType.sort_order)).all(),
+        "townships": db.session.scalars(
+            select(OrgUnit).where(OrgUnit.level.in_(("township", "county"))).order_by(OrgUnit.code)
+        ).all(),
+        "states": STATES,
+    }
+
+
+@bp.route("/")
+@login_required
+def index():
+    filters = ListFilters.from_args(request.args)
+    page = visible_page(current_user, filters, current_app.config["PAGE_SIZE"])
+    return render_template("nominations/list.html", page=page, filters=filters, **filter_options(),
+                           can_create=bool(submitting_units(current_user)))
+
+
+def _selector() -> tuple[NewNominationForm, dict]:
+    """The step-one form (campaign, honor, unit), limited to what this chair may choose."""
+    units = submitting_units(current_user)
+    if not units:
+        abort(403, _("Only a branch chair can create nominations."))
+    campaigns = open_campaigns()
+    honor_types = {ht.id: ht for c in campaigns for ht in c.honor_types if ht.active}
+    form = NewNominationForm(request.args, meta={"csrf": False})
+    form.campaign_id.choices = [SelectChoice(c.id, f"{c.year} {c.name}") for c in campaigns]
+    form.honor_type_id.choices = [SelectChoice(ht.id, ht.name) for ht in honor_types.values()]
+    form.org_unit_id.choices = [SelectChoice(u.id, u.name) for u in units]
+    return form, {"campaigns": campaigns, "honor_types": honor_types, "units": units}
+
+
+@bp.route("/new")
+@login_required
+def new():
+    form, options = _selector()
+    if not options["campaigns"]:
+        flash(_("No campaign is open for submissions now."), "warning")
+    return render_template("nominations/new.html", form=form)
+
+
+@bp.route("/new/details", methods=["GET", "POST"])
+@login_required
+def new_details():
+    selector, options = _selector()
+    if not selector.validate():
+        return render_template("nominations/new.html", form=selector)
+    campaign = next(c for c in options["campaigns"] if c.id == selector.campaign_id.data)
+    honor_type = options["honor_types"][selector.honor_type_id.data]
+    unit = next(u for u in options["units"] if u.id == selector.org_unit_id.data)
+    if honor_type not in campaign.honor_types:
+        selector.honor_type_id.errors.append(_("That campaign does not offer this honor."))
+        return render_template("nominations/new.html", form=selector)
+
+    form = form_class_for(honor_type)()
+    if form.validate_on_submit():
+        data = form.nominee_data()
+        if services.duplicate_id_number(None, campaign.id, data.get("id_number")):
+            form.id_number.errors.append(_("This person (ID number) is already nominated in this campaign."))
+        else:
+            try:
+                nomination = services.create_nomination(current_user, campaign, honor_type, unit, data)
+            except services.NominationError as error:
+                flash(str(error.message), "danger")
+            else:
+                db.session.commit()
+                return _after_save(nomination)
+    return render_template("nominations/edit.html", form=form, campaign=campaign, honor_type=honor_type,
+                           unit=unit, nomination=None)
+
+
+def _after_save(nomination: Nomination):
+    """Save, and submit too when the chair pressed “save and submit”."""
+    if request.form.get("and_submit"):
+        try:
+            services.perform_transition(nomination, "submit", current_user, client_ip=request.remote_addr)
+        except TransitionRefused as refusal:
+            flash(_("Saved as a draft, but not submitted: %(reason)s", reason=refusal.message), "warning")
+        except services.NominationError as error:
+            flash(str(error.message), "danger")
+        else:
+            flash(_("Submitted. It now waits for review."), "success")
+        return redirect(url_for(".show", nomination_id=nomination.id))
+    flash(_("Draft saved."), "success")
+    return redirect(url_for(".show", nomination_id=nomination.id))
+
+
+@bp.route("/<int:nomination_id>")
+@login_required
+def show(nomination_id: int):
+    nomination = load_visible(nomination_id)
+    events = available_events(nomination, current_user)
+    quota = quota_for(nomination)
+    return render_template(
+        "nominations/show.html",
+        nomination=nomination,
+        events=events,
+        event_labels=EVENT_LABELS,
+        chain=review_chain(nomination),
+        diagram=workflow_svg(nomination.state, reachable_states(nomination)),
+        editable=can_edit(current_user, nomination),
+        transition_form=TransitionForm(version=nomination.version),
+        attachment_form=AttachmentForm(),
+        delete_form=DeleteForm(),
+        quota=quota,
+        quota_used=quota_used(nomination) if quota else None,
+    )
+
+
+@bp.route("/<int:nomination_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(nomination_id: int):
+    nomination = load_visible(nomination_id)
+    if not can_edit(current_user, nomination):
+        abort(403, _("Only drafts and returned nominations can be edited, by their unit's chair."))
+    form = form_class_for(nomination.honor_type)(obj=nomination if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = nomination.version
+    if form.validate_on_submit():
+        data = form.nominee_data()
+        if services.duplicate_id_number(nomination, nomination.campaign_id, data.get("id_number")):
+            form.id_number.errors.append(_("This person (ID number) is already nominated in this campaign."))
+        else:
+            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            try:
+                services.update_nomination(nomination, data, expected_version=version)
+            except ConcurrentChange:
+                db.session.rollback()
+                flash(_("Someone else saved this nomination meanwhile. Your changes were not saved; "
+                        "please look at it again."), "danger")
+                return redirect(url_for(".show", nomination_id=nomination.id))
+            except services.NominationError as error:
+                flash(str(error.message), "danger")
+            else:
+                db.session.commit()
+                return _after_save(nomination)
+    return render_template("nominations/edit.html", form=form, nomination=nomination,
+                           campaign=nomination.campaign, honor_type=nomination.honor_type,
+                           unit=nomination.org_unit)
+
+
+@bp.route("/<int:nomination_id>/transition", methods=["POST"])
+@login_required
+def transition(nomination_id: int):
+    nomination = load_visible(nomination_id)
+    form = TransitionForm()
+    if not form.validate():
+        errors = "; ".join(f"{form[name].label.text}: {', '.join(map(str, errs))}"
+                           for name, errs in form.errors.items() if name in form)
+        flash(errors or _("The form was incomplete."), "danger")
+        return redirect(url_for(".show", nomination_id=nomination.id))
+    data = {name: form[name].data for name in ("vote_due", "vote_present", "vote_in_favour")}
+    try:
+        services.perform_transition(nomination, form.event.data, current_user, form.comment.data or "",
+                                    expected_version=form.version.data, client_ip=request.remote_addr,
+                                    data=data)
+    except TransitionRefused as refusal:
+        flash(str(refusal.message), "danger")
+    except services.NominationError as error:
+        flash(str(error.message), "warning")
+    else:
+        flash(_("Done: %(action)s.", action=EVENT_LABELS[form.event.data]), "success")
+        if form.event.data != "submit":
+            return redirect(request.form.get("next_url") or url_for("review.todo"))
+    return redirect(url_for(".show", nomination_id=nomination.id))
+
+
+@bp.route("/<int:nomination_id>/attachments", methods=["POST"])
+@login_required
+def upload(nomination_id: int):
+    nomination = load_visible(nomination_id)
+    if not can_edit(current_user, nomination):
+        abort(403, _("Attachments can only be changed while the nomination is a draft or returned."))
+    form = AttachmentForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "danger")
+        return redirect(url_for(".show", nomination_id=nomination.id))
+    try:
+        attachment = services.add_attachment(nomination, form.file.data, current_user)
+    except services.NominationError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("Attached %(name)s.", name=attachment.original_name), "success")
+    return redirect(url_for(".show", nomination_id=nomination.id) + "#attachments")
+
+
+def _load_attachment(nomination: Nomination, attachment_id: int) -> Attachment:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.nomination_id != nomination.id:
+        abort(404)
+    return attachment
+
+
+@bp.route("/<int:nomination_id>/attachments/<int:attachment_id>")
+@login_required
+def download(nomination_id: int, attachment_id: int):
+    nomination = load_visible(nomination_id)
+    attachment = _load_attachment(nomination, attachment_id)
+    path = services.attachment_path(attachment)
+    if not path.exists():
+        abort(404, _("The file is missing from storage; ask an administrator to restore it."))
+    # Images and PDFs preview inline; the type is the sniffed one, never the client's claim.
+    inline = request.args.get("inline") == "1"
+    return send_file(path, mimetype=attachment.content_type, as_attachment=not inline,
+                     download_name=attachment.original_name, max_age=0)
+
+
+@bp.route("/<int:nomination_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+@login_required
+def delete_attachment(nomination_id: int, attachment_id: int):
+    nomination = load_visible(nomination_id)
+    if not can_edit(current_user, nomination):
+        abort(403, _("Attachments can only be changed while the nomination is a draft or returned."))
+    attachment = _load_attachment(nomination, attachment_id)
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    name = attachment.original_name
+    path = services.remove_attachment(attachment)
+    db.session.commit()
+    path.unlink(missing_ok=True)  # only once the row is gone for good
+    flash(_("Removed %(name)s.", name=name), "info")
+    return redirect(url_for(".show", nomination_id=nomination.id) + "#attachments")

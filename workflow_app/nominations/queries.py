@@ -1,0 +1,89 @@
+"""List queries: a fixed number of statements per page, whatever the number of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from states.nomination import STATES
+from workflow_app.auth.models import User
+from workflow_app.extensions import db
+from workflow_app.nominations.models import Nomination
+from workflow_app.orgs.models import OrgUnit
+from workflow_app.policy import todo_filter, visible_filter
+
+
+@dataclass
+class ListFilters:
+    campaign_id: int | None = None
+    honor_type_id: int | None = None
+    township_id: int | None = None
+    state: str | None = None
+    q: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> ListFilters:
+        def number(name):
+            value = args.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        state = args.get("state") or None
+        return cls(
+            campaign_id=number("campaign"),
+            honor_type_id=number("honor_type"),
+            township_id=number("township"),
+            state=state if state in STATES else None,
+            q=(args.get("q") or "").strip()[:50],
+            page=max(number("page") or 1, 1),
+        )
+
+
+@dataclass
+class Page:
+    items: list[Nomination]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+def _apply(query: Select, filters: ListFilters) -> Select:
+    if filters.campaign_id:
+        query = query.where(Nomination.campaign_id == filters.campaign_id)
+    if filters.honor_type_id:
+        query = query.where(Nomination.honor_type_id == filters.honor_type_id)
+    if filters.township_id:
+        query = query.where(Nomination.quota_unit_id == filters.township_id)
+    if filters.state:
+        query = query.where(Nomination.state == filters.state)
+    if filters.q:
+        pattern = f"%{filters.q}%"
+        units = select(OrgUnit.id).where(OrgUnit.name.like(pattern))
+        query = query.where(or_(Nomination.nominee_name.like(pattern), Nomination.org_unit_id.in_(units)))
+    return query
+
+
+def _page(where, filters: ListFilters, per_page: int) -> Page:
+    base = _apply(select(Nomination).where(where), filters)
+    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
+    items = db.session.scalars(
+        base.options(selectinload(Nomination.attachments))
+        .order_by(Nomination.updated_at.desc(), Nomination.id.desc())
+        .limit(per_page)
+        .offset((filters.page - 1) * per_page)
+    ).unique().all()
+    return Page(items=list(items), total=total, page=filters.page, per_page=per_page)
+
+
+def visible_page(user: User, filters: ListFilters, per_page: int = 20) -> Page:
+    return _page(visible_filter(user), filters, per_page)
+
+
+def todo_page(user: User, filters: ListFilters, per_page: int = 20) -> Page:
+    return _page(todo_filter(user), filters, per_page)

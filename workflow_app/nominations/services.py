@@ -1,0 +1,193 @@
+"""What the nominations area does: plain functions, no commit inside (the request commits)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from states.nomination import ConcurrentChange, TransitionRefused, fire
+from workflow_app.auth.models import User
+from workflow_app.campaigns.models import Campaign, HonorType
+from workflow_app.extensions import db
+from workflow_app.nominations.models import Attachment, AuditEntry, Nomination
+from workflow_app.orgs.models import OrgUnit
+from workflow_app.orgs.services import ancestor_at_level
+
+MAX_ATTACHMENTS = 20
+SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+
+class NominationError(ValueError):
+    """A refusal whose message is for people."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def quota_unit_for(unit: OrgUnit) -> OrgUnit:
+    """Quotas are per township; county-direct units share the county's."""
+    township = ancestor_at_level(unit, "township")
+    if township is not None:
+        return township
+    county = ancestor_at_level(unit, "county")
+    if county is None:
+        raise NominationError(_l("This unit is not inside a county."))
+    return county
+
+
+def create_nomination(actor: User, campaign: Campaign, honor_type: HonorType, unit: OrgUnit,
+                      data: dict) -> Nomination:
+    if honor_type not in campaign.honor_types:
+        raise NominationError(_l("This campaign does not offer that honor."))
+    if not campaign.county.contains(unit):
+        raise NominationError(_l("This unit does not take part in this campaign."))
+    nomination = Nomination(campaign=campaign, honor_type=honor_type, org_unit=unit,
+                            quota_unit=quota_unit_for(unit), created_by_id=actor.id, state="draft")
+    apply_fields(nomination, data)
+    db.session.add(nomination)
+    _flush_or_duplicate()
+    return nomination
+
+
+def update_nomination(nomination: Nomination, data: dict, *, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != nomination.version:
+        raise ConcurrentChange(nomination.id)
+    apply_fields(nomination, data)
+    _flush_or_duplicate()
+
+
+def apply_fields(nomination: Nomination, data: dict) -> None:
+    for name, value in data.items():
+        setattr(nomination, name, value)
+
+
+def _flush_or_duplicate() -> None:
+    """The partial unique index is the last word on one nomination per person per campaign
+    (forms check first; this catches the race of two chairs saving the same person at once)."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise NominationError(_l("This person (ID number) is already nominated in this campaign.")) from None
+
+
+def duplicate_id_number(nomination: Nomination | None, campaign_id: int, id_number: str | None) -> bool:
+    if not id_number:
+        return False
+    query = select(Nomination.id).where(
+        Nomination.campaign_id == campaign_id, Nomination.id_number == id_number, Nomination.state != "withdrawn"
+    )
+    if nomination is not None and nomination.id:
+        query = query.where(Nomination.id != nomination.id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+# ---------------------------------------------------------------- attachments
+@dataclass
+class StoredFile:
+    path: Path
+    attachment: Attachment
+
+
+def clean_filename(name: str) -> str:
+    """Keep the user's name (Chinese included) but drop folders and control characters."""
+    base = os.path.basename((name or "").replace("\\", "/"))
+    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
+    return base.strip().lstrip(".")[:200] or "file"
+
+
+def sniff_type(head: bytes) -> str | None:
+    for signature, content_type in SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+def upload_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def add_attachment(nomination: Nomination, upload, actor: User) -> Attachment:
+    """Store an upload after checking its real type and size. The file is written first under
+    a random name; if the transaction later fails, an unreferenced file is all that remains."""
+    if len(nomination.attachments) >= MAX_ATTACHMENTS:
+        raise NominationError(_l("A nomination can have at most %(count)d attachments.", count=MAX_ATTACHMENTS))
+    content = upload.read(current_app.config["MAX_ATTACHMENT_BYTES"] + 1)
+    limit_mb = current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024)
+    if len(content) > current_app.config["MAX_ATTACHMENT_BYTES"]:
+        raise NominationError(_l("The file is larger than %(size)d MB.", size=limit_mb))
+    if not content:
+        raise NominationError(_l("The file is empty."))
+    content_type = sniff_type(content[:16])
+    if content_type is None:
+        raise NominationError(_l("Only PDF, JPEG and PNG files are accepted; this file is none of them."))
+    storage_name = uuid.uuid4().hex
+    path = upload_folder() / storage_name
+    path.write_bytes(content)
+    attachment = Attachment(nomination=nomination, original_name=clean_filename(upload.filename),
+                            content_type=content_type, size=len(content),
+                            sha256=hashlib.sha256(content).hexdigest(), storage_name=storage_name,
+                            uploaded_by_id=actor.id)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def attachment_path(attachment: Attachment) -> Path:
+    return upload_folder() / attachment.storage_name
+
+
+def remove_attachment(attachment: Attachment) -> Path:
+    """Delete the row; returns the file to unlink once the transaction has committed."""
+    path = attachment_path(attachment)
+    db.session.delete(attachment)
+    db.session.flush()
+    return path
+
+
+# ---------------------------------------------------------------- transitions
+def perform_transition(nomination: Nomination, event: str, actor: User, comment: str = "", *,
+                       expected_version: int | None = None, client_ip: str | None = None,
+                       data: dict | None = None) -> AuditEntry:
+    """Fire the event and commit; on a lost race, roll back and say who was first."""
+    nomination_id = nomination.id
+    try:
+        entry = fire(nomination, event, actor, comment, client_ip=client_ip,
+                     expected_version=expected_version, data=data)
+        db.session.commit()
+        return entry
+    except ConcurrentChange:
+        db.session.rollback()
+        raise NominationError(already_handled_message(nomination_id)) from None
+    except TransitionRefused:
+        db.session.rollback()
+        raise
+
+
+def already_handled_message(nomination_id: int):
+    last = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.nomination_id == nomination_id).order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
+    if last is None:
+        return _l("This nomination was changed by someone else meanwhile. Please look at it again.")
+    from workflow_app.web import _china_time
+
+    return _l("Already handled by %(name)s (%(unit)s) at %(time)s. Please look at it again.",
+              name=last.actor_name, unit=last.actor_unit_name or "—", time=_china_time(last.created_at))

@@ -1,0 +1,81 @@
+"""Who may see and do what. Detail pages and list queries use the same rules, so a
+list never shows what the detail page would refuse, and the other way round."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, false, or_, select
+
+from states.nomination import EDITABLE, REVIEW_STATE
+from workflow_app.auth.models import User
+from workflow_app.nominations.models import Nomination
+from workflow_app.orgs.models import OrgUnit
+
+
+def _units_under(paths: list[str]):
+    return select(OrgUnit.id).where(or_(*[OrgUnit.path.startswith(path) for path in paths]))
+
+
+def visible_filter(user: User) -> ColumnElement[bool]:
+    """Nominations ``user`` may see: their own unit's (drafts too) as a chair; every
+    submitted one in their jurisdiction as a reviewer or administrator."""
+    clauses = []
+    chair_paths = [a.org_unit.path for a in user.assignments("submitter")]
+    if chair_paths:
+        clauses.append(Nomination.org_unit_id.in_(_units_under(chair_paths)))
+    oversight_paths = [a.org_unit.path for a in user.roles if a.role in ("reviewer", "admin")]
+    if oversight_paths:
+        clauses.append(and_(Nomination.state != "draft", Nomination.org_unit_id.in_(_units_under(oversight_paths))))
+    return or_(*clauses) if clauses else false()
+
+
+def can_view(user: User, nomination: Nomination) -> bool:
+    unit = nomination.org_unit
+    for assignment in user.roles:
+        if not assignment.org_unit.contains(unit):
+            continue
+        if assignment.role == "submitter" or nomination.state != "draft":
+            return True
+    return False
+
+
+def can_edit(user: User, nomination: Nomination) -> bool:
+    """Chairs of the nominating unit edit drafts and returned nominations."""
+    return nomination.state in EDITABLE and any(
+        a.org_unit.contains(nomination.org_unit) for a in user.assignments("submitter")
+    )
+
+
+def submitting_units(user: User) -> list[OrgUnit]:
+    """Units the user may create nominations for (branches where they are chair)."""
+    return [a.org_unit for a in user.assignments("submitter") if a.org_unit.level == "branch"]
+
+
+def todo_filter(user: User) -> ColumnElement[bool]:
+    """Nominations waiting for ``user``: reviews at their level in their jurisdiction (not
+    their own submissions), returned nominations of their unit, notices for admins to close."""
+    clauses = []
+    for assignment in user.roles:
+        units = _units_under([assignment.org_unit.path])
+        if assignment.role == "reviewer" and assignment.org_unit.level in REVIEW_STATE:
+            clauses.append(
+                and_(
+                    Nomination.state == REVIEW_STATE[assignment.org_unit.level],
+                    Nomination.org_unit_id.in_(units),
+                    Nomination.created_by_id != user.id,
+                    or_(Nomination.submitted_by_id.is_(None), Nomination.submitted_by_id != user.id),
+                )
+            )
+        elif assignment.role == "submitter":
+            clauses.append(and_(Nomination.state == "returned", Nomination.org_unit_id.in_(units)))
+        elif assignment.role == "admin" and assignment.org_unit.level == "county":
+            clauses.append(and_(Nomination.state == "public_notice", Nomination.org_unit_id.in_(units)))
+    return or_(*clauses) if clauses else false()
+
+
+def admin_counties(user: User) -> list[OrgUnit]:
+    """Counties (or larger units' counties) the user administers."""
+    return [a.org_unit for a in user.assignments("admin")]
+
+
+def can_administer(user: User, unit: OrgUnit) -> bool:
+    return any(a.org_unit.contains(unit) for a in user.assignments("admin"))

@@ -1,0 +1,34 @@
+// Progressive help only: every page works without it. No inline scripts (CSP).
+(function () {
+  "use strict";
+
+  // Character counters for the deeds fields.
+  document.querySelectorAll("[data-counter]").forEach(function (field) {
+    var out = document.getElementById(field.dataset.counter);
+    var max = parseInt(field.getAttribute("maxlength"), 10);
+    function update() {
+      var used = Array.from(field.value).length;
+      out.textContent = " " + used + " / " + max;
+      out.classList.toggle("text-danger", used > max);
+    }
+    field.addEventListener("input", update);
+    update();
+  });
+
+  // Ask before irreversible actions.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
+
+  // Warn before leaving a form with unsaved changes.
+  document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
+    var dirty = false;
+    form.addEventListener("input", function () { dirty = true; });
+    form.addEventListener("submit", function () { dirty = false; });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty) { event.preventDefault(); event.returnValue = form.dataset.unsavedWarning; }
+    });
+  });
+})();

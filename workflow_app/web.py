@@ -1,0 +1,105 @@
+"""Request plumbing shared by every area: locale, user loading, template helpers, errors."""
+
+from __future__ import annotations
+
+from flask import Flask, has_request_context, render_template, session
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import func, select
+
+from states.nomination import EVENT_LABELS, STATE_LABELS
+from workflow_app.auth.models import User
+from workflow_app.core.idnumber import mask_id_number, mask_phone
+from workflow_app.core.timeutil import to_china
+from workflow_app.extensions import db, login_manager
+from workflow_app.nominations.fields import FIELD_LABELS, LEVEL_LABELS, ROLE_LABELS, choice_label
+
+LOCALES = {"zh_Hans_CN": "简体中文", "en": "English"}
+
+
+def select_locale() -> str:
+    """The user's saved choice, else the session's, else Chinese (also outside requests)."""
+    if not has_request_context():
+        return "zh_Hans_CN"
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    chosen = session.get("locale")
+    return chosen if chosen in LOCALES else "zh_Hans_CN"
+
+
+def select_timezone() -> str:
+    return "Asia/Shanghai"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _china_time(value) -> str:
+    if value is None:
+        return ""
+    return format_datetime(to_china(value), "yyyy-MM-dd HH:mm")
+
+
+def todo_count() -> int:
+    from workflow_app.nominations.models import Nomination
+    from workflow_app.policy import todo_filter
+
+    if not current_user.is_authenticated:
+        return 0
+    return db.session.scalar(select(func.count(Nomination.id)).where(todo_filter(current_user))) or 0
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    app.jinja_env.filters.update(
+        china_time=_china_time,
+        mask_id=mask_id_number,
+        mask_phone=mask_phone,
+        state_label=lambda state: STATE_LABELS.get(state, state),
+        event_label=lambda event: EVENT_LABELS.get(event, event),
+        role_label=lambda role: ROLE_LABELS.get(role, role),
+        level_label=lambda level: LEVEL_LABELS.get(level, level),
+        choice=lambda value, field: choice_label(field, value),
+    )
+    app.jinja_env.globals.update(LOCALES=LOCALES, FIELD_LABELS=FIELD_LABELS, todo_count=todo_count,
+                                 current_locale=select_locale)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
+        )
+        return response
+
+    def error_page(code: int, title, message):
+        def handler(error):
+            detail = getattr(error, "description", None) if code in (400, 403, 404) else None
+            if isinstance(error, CSRFError):
+                detail = _l("The form expired or was sent twice. Please reload the page and try again.")
+            return render_template("errors.html", code=code, title=title, message=detail or message), code
+
+        return handler
+
+    handlers = {
+        400: (_l("Bad request"), _l("The request could not be understood.")),
+        403: (_l("Not allowed"), _l("You may not see or do this.")),
+        404: (_l("Not found"), _l("There is nothing at this address.")),
+        413: (_l("File too large"), _l("The upload is larger than allowed.")),
+        429: (_l("Too many attempts"), _l("Too many attempts. Please wait a minute and try again.")),
+        500: (_l("Something went wrong"), _l("The server failed; nothing was changed. Please try again.")),
+    }
+    for code, (title, message) in handlers.items():
+        app.register_error_handler(code, error_page(code, title, message))
+    app.register_error_handler(CSRFError, error_page(400, handlers[400][0], handlers[400][1]))
