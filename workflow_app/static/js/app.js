@@ -15,6 +15,15 @@
     update();
   });
 
+  // On a narrow screen the diagram scrolls sideways: bring the current state into view.
+  document.querySelectorAll(".diagram-wrap").forEach(function (wrap) {
+    var current = wrap.querySelector(".state.current rect");
+    if (current && wrap.scrollWidth > wrap.clientWidth) {
+      var box = current.getBoundingClientRect(), frame = wrap.getBoundingClientRect();
+      wrap.scrollLeft += box.left - frame.left - (frame.width - box.width) / 2;
+    }
+  });
+
   // Ask before irreversible actions.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
