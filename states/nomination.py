@@ -12,6 +12,7 @@ together and commit (or roll back) together.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -521,11 +522,20 @@ def available_events(nomination: Nomination, actor: User | None) -> list[str]:
     return result
 
 
-def reachable_states(nomination: Nomination) -> set[str]:
-    """States on this nomination's own path, for the diagram."""
-    chain = review_chain(nomination)
-    levels = {REVIEW_STATE[level] for level in chain}
-    return (set(STATES) - set(IN_REVIEW)) | levels
+def path_of(chain: list[str]) -> tuple[set[str], set[tuple[str, str]]]:
+    """The states and moves open to a nomination with this review chain, for the diagram:
+    routed transitions count only where their routing condition fits the chain."""
+    reviews = [REVIEW_STATE[level] for level in chain]
+    states = (set(STATES) - set(IN_REVIEW)) | set(reviews)
+    routed = {(source, reviews[0]) for source in EDITABLE}
+    routed |= set(itertools.pairwise(reviews))
+    moves = set()
+    for transition in TRANSITIONS:
+        for source in transition.source:
+            pair = (source, transition.dest)
+            if source in states and transition.dest in states and (transition.when is None or pair in routed):
+                moves.add(pair)
+    return states, moves
 
 
 def mermaid() -> str:

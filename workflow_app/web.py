@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, render_template, session
+from flask import Flask, abort, has_request_context, render_template, session
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -36,6 +36,26 @@ def select_timezone() -> str:
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+# Ids are 32-bit integer columns; a larger number in a URL names nothing (and would make the
+# database driver raise, a 500 instead of a 404).
+MAX_ID = 2**31 - 1
+
+
+def get_or_404(model, ident: int):
+    row = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+    if row is None:
+        abort(404)
+    return row
+
+
+def parse_id(value: str | None) -> int | None:
+    """A positive id from a query string, or None: ASCII digits only, within the column's range."""
+    if not value or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
 
 
 def _china_time(value) -> str:

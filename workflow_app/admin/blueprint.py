@@ -14,6 +14,7 @@ from workflow_app.campaigns.services import quota_table, quota_units, set_quota
 from workflow_app.extensions import db
 from workflow_app.nominations.forms import DeleteForm
 from workflow_app.policy import admin_counties, can_administer
+from workflow_app.web import get_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -26,9 +27,7 @@ def _counties():
 
 
 def _load_campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
+    campaign = get_or_404(Campaign, campaign_id)
     if not can_administer(current_user, campaign.county):
         abort(403)
     return campaign

@@ -6,7 +6,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class CampaignForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
+    name = StringField(_l("Campaign name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
     year = IntegerField(_l("Year"), validators=[DataRequired(_l("Please enter the year.")),
                                                 NumberRange(min=2000, max=2100, message=_l("Enter a year."))])
     opens_on = DateField(_l("Submissions open on"), validators=[DataRequired(_l("Please enter a date."))])

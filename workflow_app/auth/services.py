@@ -33,7 +33,10 @@ def create_user(username: str, password: str, display_name: str,
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only same-site paths: no scheme, no host, no protocol-relative ``//`` tricks."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only same-site paths: no scheme, no host, no protocol-relative ``//`` tricks, and no
+    control characters (browsers drop tabs, so ``/<TAB>/evil`` would become ``//evil``)."""
+    if not target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return None
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target

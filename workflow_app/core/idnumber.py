@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+ID_PATTERN = re.compile(r"[0-9]{17}[0-9X]")
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
 
@@ -29,10 +32,11 @@ def check_character(first17: str) -> str:
 
 def parse_id_number(raw: str, *, today: date) -> IdNumber:
     """Validate an 18-character ID number; accepts a lowercase x and returns it uppercased."""
-    value = (raw or "").strip().upper()
+    # Chinese input methods often type full-width digits (４４０５…): fold them to ASCII first.
+    value = unicodedata.normalize("NFKC", raw or "").strip().upper()
     if len(value) != 18:
         raise InvalidIdNumber(_l("An ID number has 18 characters; this one has %(count)d.", count=len(value)))
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if not ID_PATTERN.fullmatch(value):
         raise InvalidIdNumber(_l("An ID number is 17 digits followed by a digit or X."))
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

@@ -14,11 +14,12 @@ from states.nomination import (
     ConcurrentChange,
     TransitionRefused,
     available_events,
+    path_of,
     quota_for,
     quota_used,
-    reachable_states,
     review_chain,
 )
+from workflow_app.auth.services import safe_next
 from workflow_app.campaigns.models import Campaign, HonorType
 from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import db
@@ -35,14 +36,13 @@ from workflow_app.nominations.models import Attachment, Nomination
 from workflow_app.nominations.queries import ListFilters, visible_page
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.policy import can_edit, can_view, submitting_units
+from workflow_app.web import get_or_404
 
 bp = Blueprint("nominations", __name__, url_prefix="/nominations")
 
 
 def load_visible(nomination_id: int) -> Nomination:
-    nomination = db.session.get(Nomination, nomination_id)
-    if nomination is None:
-        abort(404)
+    nomination = get_or_404(Nomination, nomination_id)
     if not can_view(current_user, nomination):
         abort(403)
     return nomination
@@ -149,14 +149,15 @@ def _after_save(nomination: Nomination):
 def show(nomination_id: int):
     nomination = load_visible(nomination_id)
     events = available_events(nomination, current_user)
+    chain = review_chain(nomination)
     quota = quota_for(nomination)
     return render_template(
         "nominations/show.html",
         nomination=nomination,
         events=events,
         event_labels=EVENT_LABELS,
-        chain=review_chain(nomination),
-        diagram=workflow_svg(nomination.state, reachable_states(nomination)),
+        chain=chain,
+        diagram=workflow_svg(nomination.state, *path_of(chain)),
         editable=can_edit(current_user, nomination),
         transition_form=TransitionForm(version=nomination.version),
         attachment_form=AttachmentForm(),
@@ -220,7 +221,8 @@ def transition(nomination_id: int):
     else:
         flash(_("Done: %(action)s.", action=EVENT_LABELS[form.event.data]), "success")
         if form.event.data != "submit":
-            return redirect(request.form.get("next_url") or url_for("review.todo"))
+            # Same-site paths only: a posted next_url must not send the reviewer off-site.
+            return redirect(safe_next(request.form.get("next_url")) or url_for("review.todo"))
     return redirect(url_for(".show", nomination_id=nomination.id))
 
 
@@ -248,8 +250,8 @@ def upload(nomination_id: int):
 
 
 def _load_attachment(nomination: Nomination, attachment_id: int) -> Attachment:
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.nomination_id != nomination.id:
+    attachment = get_or_404(Attachment, attachment_id)
+    if attachment.nomination_id != nomination.id:
         abort(404)
     return attachment
 

@@ -50,8 +50,8 @@ def _edge(source: str, dest: str) -> str:
     return f"M{x1 + 20:.0f},{y1 - BOX_H / 2:.0f} Q{control} {x2 + 14:.0f},{y2 + BOX_H / 2:.0f}"
 
 
-def workflow_svg(current: str, reachable: set[str]) -> Markup:
-    """The whole workflow; ``current`` highlighted, states off this nomination's path faded."""
+def workflow_svg(current: str, reachable: set[str], moves: set[tuple[str, str]]) -> Markup:
+    """The whole workflow; ``current`` highlighted, states and moves off this nomination's path faded."""
     edges = []
     seen = set()
     for transition in TRANSITIONS:
@@ -60,7 +60,7 @@ def workflow_svg(current: str, reachable: set[str]) -> Markup:
             if key in seen:
                 continue
             seen.add(key)
-            on_path = source in reachable and transition.dest in reachable
+            on_path = key in moves
             css = "edge" if on_path else "edge faded"
             edges.append(f'<path class="{css}" d="{_edge(source, transition.dest)}" marker-end="url(#arrow)"/>')
     boxes = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
 
 from states.nomination import STATES
 from workflow_app.auth.models import User
@@ -13,6 +12,7 @@ from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.policy import todo_filter, visible_filter
+from workflow_app.web import parse_id
 
 
 @dataclass
@@ -27,8 +27,7 @@ class ListFilters:
     @classmethod
     def from_args(cls, args) -> ListFilters:
         def number(name):
-            value = args.get(name, "")
-            return int(value) if value.isdigit() else None
+            return parse_id(args.get(name))
 
         state = args.get("state") or None
         return cls(
@@ -37,7 +36,7 @@ class ListFilters:
             township_id=number("township"),
             state=state if state in STATES else None,
             q=(args.get("q") or "").strip()[:50],
-            page=max(number("page") or 1, 1),
+            page=min(number("page") or 1, 100_000),
         )
 
 
@@ -73,8 +72,7 @@ def _page(where, filters: ListFilters, per_page: int) -> Page:
     base = _apply(select(Nomination).where(where), filters)
     total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
     items = db.session.scalars(
-        base.options(selectinload(Nomination.attachments))
-        .order_by(Nomination.updated_at.desc(), Nomination.id.desc())
+        base.order_by(Nomination.updated_at.desc(), Nomination.id.desc())
         .limit(per_page)
         .offset((filters.page - 1) * per_page)
     ).unique().all()

@@ -118,6 +118,14 @@ def sniff_type(head: bytes) -> str | None:
     return None
 
 
+def human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    if size >= 1024:
+        return f"{size / 1024:.3g} KB"
+    return f"{size} B"
+
+
 def upload_folder() -> Path:
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -129,10 +137,10 @@ def add_attachment(nomination: Nomination, upload, actor: User) -> Attachment:
     a random name; if the transaction later fails, an unreferenced file is all that remains."""
     if len(nomination.attachments) >= MAX_ATTACHMENTS:
         raise NominationError(_l("A nomination can have at most %(count)d attachments.", count=MAX_ATTACHMENTS))
-    content = upload.read(current_app.config["MAX_ATTACHMENT_BYTES"] + 1)
-    limit_mb = current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024)
-    if len(content) > current_app.config["MAX_ATTACHMENT_BYTES"]:
-        raise NominationError(_l("The file is larger than %(size)d MB.", size=limit_mb))
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        raise NominationError(_l("The file is larger than the limit of %(size)s.", size=human_size(limit)))
     if not content:
         raise NominationError(_l("The file is empty."))
     content_type = sniff_type(content[:16])

@@ -1,0 +1,147 @@
+"""Test fixtures: a migrated database per test (SQLite by default, PostgreSQL when
+TEST_PG_ADMIN_URL is set), the app, its test client and a small org tree.
+
+CI sets WORKFLOW_REQUIRE_PG=1 and WORKFLOW_REQUIRE_BROWSER=1: a test that would skip for
+want of PostgreSQL or Chromium fails instead."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import shutil
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import psycopg
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from tests import factories
+from workflow_app import create_app
+from workflow_app.campaigns.models import HonorType
+from workflow_app.extensions import db
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL")
+
+
+def require(what: str, env: str, reason: str):
+    """Skip with ``reason`` on a developer machine; fail in CI, where ``env`` is set."""
+    if os.environ.get(env) == "1":
+        pytest.fail(f"{what} is required here ({env}=1): {reason}")
+    pytest.skip(reason)
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in an app context of its own, as in production: its own ``g``
+    (logged-in user, locale) and its own database session. The test body keeps its own."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def _app(database_url: str, instance) -> object:
+    application = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance),
+        "UPLOAD_FOLDER": str(instance / "uploads"),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+    })
+    application.test_client_class = IsolatedClient
+    return application
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """Run the real migrations once; each test then gets a fresh copy (SQLite) or
+    emptied tables (PostgreSQL)."""
+    instance = tmp_path_factory.mktemp("migrate")
+    if PG_ADMIN_URL:
+        name = f"workflow_test_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        app = _app(url, instance)
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        yield SimpleNamespace(kind="postgresql", url=url, template=None)
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        template = instance / "template.db"
+        app = _app(f"sqlite:///{template}", instance)
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        yield SimpleNamespace(kind="sqlite", url=None, template=template)
+
+
+@functools.cache
+def _seeded_honor_types() -> list[dict]:
+    """The honor types exactly as the data migration inserts them."""
+    versions = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+    path = versions / "0002_audit_append_only_and_honor_types.py"
+    spec = importlib.util.spec_from_file_location("seed_migration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.HONOR_TYPES
+
+
+def _empty_postgres(app) -> None:
+    """Back to the freshly migrated state: no rows but the seeded honor types (tests may edit them)."""
+    with app.app_context():
+        tables = [t.name for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            conn.execute(HonorType.__table__.insert(), _seeded_honor_types())
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path):
+    if migrated_database.kind == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(migrated_database.template, path)
+        application = _app(f"sqlite:///{path}", tmp_path)
+    else:
+        application = _app(migrated_database.url, tmp_path)
+        _empty_postgres(application)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app):
+    """A county with two townships, a branch in each, a county-direct unit, and one
+    user per role and unit; plus an open campaign offering every honor."""
+    return factories.build_world()
+
+
+def login(client, username: str, password: str = factories.PASSWORD):
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def login_as(client):
+    def do(username: str):
+        client.post("/logout")
+        return login(client, username)
+
+    return do

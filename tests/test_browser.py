@@ -1,0 +1,264 @@
+"""The main journey in a real browser: a branch chair nominates a worker, three reviewers
+approve it one after another, and the nomination reaches its public notice.
+
+Runs the app on a loopback port and drives headless Chromium (Debian's, never a download).
+Assertions are about what people see; selectors use ids, names and values, because the
+labels change when the Chinese catalog is filled in. Screenshots (desktop and 360 px phone)
+go to $WORKFLOW_ARTIFACTS, default test-artifacts/screenshots."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
+
+import pytest
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # the `site` fixture skips (or fails in CI) with the reason
+    expect = sync_playwright = None
+
+from states.nomination import EVENT_LABELS, STATE_LABELS
+from tests import factories
+from tests.browser_support import (
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PHONE,
+    artifacts_dir,
+    exactly,
+    label,
+    live_server,
+    require_chromium,
+)
+from tests.conftest import require
+
+pytestmark = pytest.mark.browser
+
+PDF = b"%PDF-1.4\n%browser test\n"
+NOMINEE = "马金凤"
+HONOR = "优秀工会工作者"
+ATTACHMENT = "马金凤事迹材料.pdf"
+REVIEWERS = [  # username, display name, comment typed, state after the approval
+    ("branch1", "沙海军", "同意推荐，事迹属实。", "township_review"),
+    ("town1", "马志远", "经镇总工会审核，同意上报。", "county_review"),
+    ("county", "刘秀兰", "县总工会审核通过，予以公示。", "public_notice"),
+]
+
+
+@pytest.fixture
+def site(app, world, migrated_database):
+    """The app served over HTTP, with CSRF on as in production, and a headless Chromium."""
+    chromium = require_chromium()
+    if migrated_database.kind != "sqlite":
+        pytest.skip("the browser journey runs on SQLite only")
+    if sync_playwright is None:
+        require("Playwright", "WORKFLOW_REQUIRE_BROWSER", "the playwright package is not installed")
+
+    app.config["WTF_CSRF_ENABLED"] = True  # the real browser posts the real tokens
+    with live_server(app) as base_url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield SimpleNamespace(url=base_url, browser=browser, app=app, world=world, shots=Screenshots())
+        finally:
+            browser.close()
+
+
+class Screenshots:
+    """Numbered full-page screenshots, so the folder reads in journey order."""
+
+    def __init__(self):
+        self.folder = artifacts_dir()
+        for pattern in ("[0-9][0-9]-*.png", "FAILED-*.png"):  # only what an earlier run left
+            for old in self.folder.glob(pattern):
+                old.unlink()
+        self.number = 0
+
+    def take(self, page, name: str) -> None:
+        self.number += 1
+        page.screenshot(path=self.folder / f"{self.number:02d}-{name}.png", full_page=True)
+
+    def on_phone(self, page, name: str) -> None:
+        """The same page 360 px wide: nothing may stick out sideways. Back to desktop after."""
+        page.set_viewport_size(PHONE)
+        try:
+            overflow = page.evaluate("document.documentElement.scrollWidth")
+            assert overflow <= PHONE["width"], f"{name}: the page is {overflow}px wide on a 360px phone"
+            self.take(page, f"{name}-phone")
+        finally:
+            page.set_viewport_size(DESKTOP)
+
+
+@contextmanager
+def signed_in(site, username: str) -> Iterator:
+    """A fresh browser (own cookies) for one person, logged in through the login form."""
+    context = site.browser.new_context(base_url=site.url, viewport=DESKTOP, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        page.goto("/")
+        expect(page).to_have_url(re.compile(r"/login"))
+        page.locator("input[name=username]").fill(username)
+        page.locator("input[name=password]").fill(factories.PASSWORD)
+        page.locator("#main form button[type=submit]").click()
+        expect(page).to_have_url(re.compile(r"/todo/$"))
+        expect(page.locator("#todo-count")).to_be_visible()
+        yield page
+    except BaseException:
+        if not page.is_closed():
+            page.screenshot(path=artifacts_dir() / f"FAILED-{username}.png", full_page=True)
+        raise
+    finally:
+        context.close()
+
+
+def expect_state(page, site, state: str) -> None:
+    """The heading's badge and the diagram's highlighted box both show ``state``."""
+    badge = page.locator("h1 .badge.state")
+    expect(badge).to_have_class(re.compile(rf"\bstate-{state}\b"))
+    expect(badge).to_have_text(exactly(label(site.app, STATE_LABELS[state])))
+    expect(page.locator("svg.workflow-diagram g.state.current")).to_have_attribute("data-state", state)
+
+
+def chair_creates_and_submits(site) -> str:
+    """Returns the nomination page's path."""
+    world = site.world
+    with signed_in(site, "chair1") as page:
+        expect(page.locator("#todo-count")).to_have_text("0")
+        page.locator('#nav a[href$="/nominations/new"]').click()
+
+        # Step 1: campaign, honor, unit.
+        expect(page).to_have_url(re.compile(r"/nominations/new$"))
+        page.locator("select[name=campaign_id]").select_option(str(world.campaign.id))
+        page.locator("select[name=honor_type_id]").select_option(label=HONOR)
+        page.locator("select[name=org_unit_id]").select_option(label=world.branch1.name)
+        site.shots.take(page, "chair-new-step1")
+        page.locator('#main form[action$="/nominations/new/details"] button[type=submit]').click()
+
+        # Step 2: the nominee.
+        expect(page).to_have_url(re.compile(r"/nominations/new/details\?"))
+        expect(page.locator("h1")).to_have_text(HONOR)
+        expect(page.locator("#main")).to_contain_text(world.branch1.name)
+        fields = factories.person_fields(nominee_name=NOMINEE)
+        form = page.locator("form.nomination-form")
+        for name in ("nominee_name", "id_number", "ethnicity", "work_unit", "post", "phone",
+                     "deeds_summary", "deeds_full"):
+            form.locator(f"[name={name}]").fill(fields[name])
+        for name in ("birth_date", "started_work_on"):
+            form.locator(f"input[name={name}]").fill(fields[name].isoformat())
+        for name in ("gender", "political_status", "education", "category"):
+            form.locator(f"select[name={name}]").select_option(fields[name])
+        expect(page.locator("#deeds_summary-count")).to_contain_text(f"{len(fields['deeds_summary'])} / ")
+        site.shots.take(page, "chair-new-step2-filled")
+        site.shots.on_phone(page, "chair-new-step2-filled")
+        form.locator("button[name=save][value='1']").click()
+
+        # The saved draft.
+        expect(page).to_have_url(re.compile(r"/nominations/\d+$"))
+        path = re.search(r"/nominations/\d+$", page.url).group(0)
+        expect(page.locator("h1")).to_contain_text(NOMINEE)
+        expect(page.locator(".alert-success")).to_be_visible()
+        expect_state(page, site, "draft")
+        expect(page.locator(".details")).to_contain_text(fields["work_unit"])
+
+        # Attach the deeds as a PDF.
+        page.locator("input#file[type=file]").set_input_files(
+            {"name": ATTACHMENT, "mimeType": "application/pdf", "buffer": PDF})
+        page.locator('form[action$="/attachments"] button[type=submit]').click()
+        expect(page.get_by_role("link", name=ATTACHMENT)).to_be_visible()
+        site.shots.take(page, "chair-draft-with-attachment")
+
+        # Submit it.
+        page.locator("#actions button[name=do][value=submit]").click()
+        expect_state(page, site, "branch_review")
+        expect(page.locator("ol.timeline > li")).to_have_count(1)
+        expect(page.locator("ol.timeline > li")).to_contain_text(world.chair1.display_name)
+        # All the chair can do now is withdraw it (with a confirmation).
+        expect(page.locator("#actions button[name=do]")).to_have_count(1)
+        expect(page.locator("#actions button[name=do][value=withdraw]")).to_be_visible()
+        site.shots.take(page, "chair-submitted")
+        return path
+
+
+def reviewer_approves(site, path: str, username: str, name: str, comment: str, after: str, first: bool):
+    world = site.world
+    with signed_in(site, username) as page:
+        # It waits in the to-do list, with the count on the badge.
+        expect(page.locator("#todo-count")).to_have_text("1")
+        row = page.locator(".nomination-table tbody tr", has_text=NOMINEE)
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text(HONOR)
+        expect(row).to_contain_text(world.branch1.name)
+        expect(row).to_contain_text(world.town1.name)
+        site.shots.take(page, f"{username}-todo")
+        if first:
+            expect(page.locator(".nomination-table thead")).to_be_visible()
+            page.set_viewport_size(PHONE)
+            expect(page.locator(".nomination-table thead")).to_be_hidden()  # a card per nomination
+            expect(row).to_have_css("display", "block")
+            page.set_viewport_size(DESKTOP)
+            site.shots.on_phone(page, f"{username}-todo")
+
+        row.get_by_role("link", name=NOMINEE).click()
+        expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+        expect(page.locator("h1")).to_contain_text(NOMINEE)
+        attachment = page.get_by_role("link", name=ATTACHMENT)
+        expect(attachment).to_be_visible()
+        if first:  # the reviewer can open what the chair attached
+            response = page.request.get(attachment.get_attribute("href"))
+            assert response.body() == PDF
+            response.dispose()
+
+        page.locator("#comment-approve").fill(comment)
+        approve = page.locator("#actions button[name=do][value=approve]")
+        expect(approve).to_be_enabled()
+        site.shots.take(page, f"{username}-nomination")
+        if first:
+            page.set_viewport_size(PHONE)
+            approve.scroll_into_view_if_needed()
+            box = approve.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+            page.set_viewport_size(DESKTOP)
+            site.shots.on_phone(page, f"{username}-nomination")
+
+        approve.click()
+        expect(page).to_have_url(re.compile(r"/todo/$"))
+        expect(page.locator(".alert-success")).to_contain_text(label(site.app, EVENT_LABELS["approve"]))
+        expect(page.locator("#todo-count")).to_have_text("0")
+        expect(page.get_by_role("link", name=NOMINEE)).to_have_count(0)
+
+        # Still visible to the reviewer, now one level up.
+        page.goto(path)
+        expect_state(page, site, after)
+        latest = page.locator("ol.timeline > li").first
+        expect(latest).to_contain_text(name)
+        expect(latest).to_contain_text(comment)
+
+
+def test_nomination_from_branch_chair_to_public_notice(site):
+    path = chair_creates_and_submits(site)
+    for index, (username, name, comment, after) in enumerate(REVIEWERS):
+        reviewer_approves(site, path, username, name, comment, after, first=index == 0)
+
+    # The county reviewer finds it in the nominations list: in public notice, with the history.
+    with signed_in(site, "county") as page:
+        page.locator('#nav a[href$="/nominations/"]').click()
+        page.locator(".nomination-table").get_by_role("link", name=NOMINEE).click()
+        expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+        expect_state(page, site, "public_notice")
+        expect(page.locator("#main")).to_contain_text(label(site.app, STATE_LABELS["public_notice"]))
+
+        timeline = page.locator("ol.timeline > li")
+        expect(timeline).to_have_count(1 + len(REVIEWERS))
+        approve = label(site.app, EVENT_LABELS["approve"])
+        for _username, name, comment, after in REVIEWERS:  # each approval, found by its comment
+            entry = timeline.filter(has_text=comment)
+            expect(entry).to_have_count(1)
+            expect(entry).to_contain_text(approve)
+            expect(entry).to_contain_text(name)
+            expect(entry).to_contain_text(label(site.app, STATE_LABELS[after]))
+        expect(timeline.last).to_contain_text(site.world.chair1.display_name)
+        site.shots.take(page, "county-public-notice")
+        site.shots.on_phone(page, "county-public-notice")

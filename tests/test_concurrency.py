@@ -1,0 +1,175 @@
+"""Races on a real PostgreSQL server, with one connection per racing reviewer."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from tests import factories
+from tests.conftest import require
+from tests.factories import bring_to, user_named
+from workflow_app.campaigns.models import Campaign
+from workflow_app.extensions import db
+from workflow_app.nominations import services
+from workflow_app.nominations.models import AuditEntry, Nomination
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(autouse=True)
+def only_on_postgres(migrated_database):
+    if migrated_database.kind != "postgresql":
+        require("PostgreSQL", "WORKFLOW_REQUIRE_PG",
+                "races need real concurrent connections; run with TEST_PG_ADMIN_URL (make test does)")
+
+
+def race(app, nomination_id: int, attempts: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """Each (username, event) runs in its own thread and connection; all read the row, then all
+    write at once. Returns (username, outcome, message) per attempt."""
+    barrier = threading.Barrier(len(attempts))
+    results: list[tuple[str, str, str]] = []
+    lock = threading.Lock()
+
+    def attempt(username: str, event: str) -> None:
+        with app.app_context():
+            try:
+                nomination = db.session.get(Nomination, nomination_id)
+                actor = user_named(username)
+                version = nomination.version
+                barrier.wait(timeout=10)
+                try:
+                    services.perform_transition(nomination, event, actor, "同意", expected_version=version)
+                    outcome = (username, "won", "")
+                except services.NominationError as error:
+                    outcome = (username, "lost", str(error.message))
+                with lock:
+                    results.append(outcome)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=pair) for pair in attempts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(results) == len(attempts), "a racing thread did not finish"
+    return results
+
+
+def audit_rows(nomination_id: int, to_state: str) -> int:
+    return db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.nomination_id == nomination_id, AuditEntry.to_state == to_state))
+
+
+@pytest.mark.parametrize("reviewers", [2, 8])
+def test_county_reviewers_racing_on_one_nomination_exactly_one_wins(app, world, reviewers):
+    names = [f"county{i}" for i in range(reviewers)]
+    for index, name in enumerate(names):
+        factories.user(name, "reviewer", world.county, f"县审核员{index}")
+    nomination = bring_to(factories.nomination(world.campaign, "outstanding_union_worker", world.branch1,
+                                               world.chair1), "county_review")
+    nomination_id = nomination.id
+    db.session.commit()
+    db.session.remove()
+
+    results = race(app, nomination_id, [(name, "approve") for name in names])
+
+    winners = [r for r in results if r[1] == "won"]
+    losers = [r for r in results if r[1] == "lost"]
+    assert len(winners) == 1 and len(losers) == reviewers - 1
+    winner_name = user_named(winners[0][0]).display_name
+    assert all(winner_name in message for _, _, message in losers), losers
+    assert db.session.get(Nomination, nomination_id).state == "public_notice"
+    assert audit_rows(nomination_id, "public_notice") == 1
+
+
+def test_chair_withdrawing_while_reviewer_approves_only_one_happens(app, world):
+    nomination = bring_to(factories.nomination(world.campaign, "outstanding_union_worker", world.branch1,
+                                               world.chair1), "branch_review")
+    nomination_id = nomination.id
+    db.session.remove()
+
+    results = race(app, nomination_id, [("chair1", "withdraw"), ("branch1", "approve")])
+
+    assert sorted(outcome for _, outcome, _ in results) == ["lost", "won"]
+    final = db.session.get(Nomination, nomination_id).state
+    assert final in ("withdrawn", "township_review")
+    assert audit_rows(nomination_id, "withdrawn") + audit_rows(nomination_id, "township_review") == 1
+
+
+def test_two_chairs_saving_the_same_person_at_once_one_nomination_results(app, world):
+    """The partial unique index settles it when both pass the form's duplicate check."""
+    id_number = factories.id_number()
+    campaign_id, branch_ids = world.campaign.id, (world.branch1.id, world.branch2.id)
+    db.session.commit()
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def save(username: str, unit_id: int) -> None:
+        from workflow_app.orgs.models import OrgUnit
+
+        with app.app_context():
+            try:
+                chair = user_named(username)
+                campaign = db.session.get(Campaign, campaign_id)
+                unit = db.session.get(OrgUnit, unit_id)
+                barrier.wait(timeout=10)
+                try:
+                    services.create_nomination(chair, campaign, factories.honor("outstanding_union_worker"), unit,
+                                               factories.person_fields(id_number=id_number))
+                    db.session.commit()
+                    outcomes.append("saved")
+                except services.NominationError:
+                    outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=save, args=("chair1", branch_ids[0])),
+               threading.Thread(target=save, args=("chair2", branch_ids[1]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["refused", "saved"]
+    assert db.session.scalar(select(func.count(Nomination.id)).where(Nomination.id_number == id_number)) == 1
+
+
+def test_county_approvals_racing_for_the_last_quota_place_only_one_gets_it(app, world):
+    factories.quota(world.campaign, "outstanding_union_worker", world.town1, 1)
+    factories.user("county_b", "reviewer", world.county, "县审核员乙")
+    first = bring_to(factories.nomination(world.campaign, "outstanding_union_worker", world.branch1, world.chair1),
+                     "county_review")
+    second = bring_to(factories.nomination(world.campaign, "outstanding_union_worker", world.branch1, world.chair1,
+                                           id_number=factories.id_number()), "county_review")
+    ids = first.id, second.id
+    db.session.commit()
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def approve(username: str, nomination_id: int) -> None:
+        with app.app_context():
+            try:
+                nomination = db.session.get(Nomination, nomination_id)
+                actor = user_named(username)
+                barrier.wait(timeout=10)
+                try:
+                    services.perform_transition(nomination, "approve", actor)
+                    outcomes.append("approved")
+                except Exception as error:  # the refusal carries the quota message
+                    outcomes.append(type(error).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=approve, args=("county", ids[0])),
+               threading.Thread(target=approve, args=("county_b", ids[1]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["TransitionRefused", "approved"]
+    states = sorted(db.session.get(Nomination, i).state for i in ids)
+    assert states == ["county_review", "public_notice"]
