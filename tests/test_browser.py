@@ -171,13 +171,13 @@ def chair_creates_and_submits(site) -> str:
         site.shots.take(page, "chair-draft-with-attachment")
 
         # Submit it.
-        page.locator("#actions button[name=do][value=submit]").click()
+        page.locator("#actions button[name=event][value=submit]").click()
         expect_state(page, site, "branch_review")
         expect(page.locator("ol.timeline > li")).to_have_count(1)
         expect(page.locator("ol.timeline > li")).to_contain_text(world.chair1.display_name)
         # All the chair can do now is withdraw it (with a confirmation).
-        expect(page.locator("#actions button[name=do]")).to_have_count(1)
-        expect(page.locator("#actions button[name=do][value=withdraw]")).to_be_visible()
+        expect(page.locator("#actions button[name=event]")).to_have_count(1)
+        expect(page.locator("#actions button[name=event][value=withdraw]")).to_be_visible()
         site.shots.take(page, "chair-submitted")
         return path
 
@@ -211,8 +211,8 @@ def reviewer_approves(site, path: str, username: str, name: str, comment: str, a
             assert response.body() == PDF
             response.dispose()
 
-        page.locator("#comment-approve").fill(comment)
-        approve = page.locator("#actions button[name=do][value=approve]")
+        page.locator("#comment").fill(comment)
+        approve = page.locator("#actions button[name=event][value=approve]")
         expect(approve).to_be_enabled()
         site.shots.take(page, f"{username}-nomination")
         if first:

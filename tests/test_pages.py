@@ -63,14 +63,14 @@ def test_nomination_page_shows_diagram_timeline_and_only_allowed_buttons(client,
     login_as("town1")
     body = client.get(f"/nominations/{nomination.id}").get_data(as_text=True)
     assert 'data-state="township_review"' in body and 'class="state current"' in body
-    assert set(re.findall(r'name="do" value="(\w+)"', body)) == {"approve", "return_for_revision", "reject"}
+    assert set(re.findall(r'name="event" value="(\w+)"', body)) == {"approve", "return_for_revision", "reject"}
     assert "沙海军" in body  # the branch reviewer's approval in the timeline
     login_as("chair1")
     body = client.get(f"/nominations/{nomination.id}").get_data(as_text=True)
-    assert set(re.findall(r'name="do" value="(\w+)"', body)) == {"withdraw"}
+    assert set(re.findall(r'name="event" value="(\w+)"', body)) == {"withdraw"}
     login_as("county")  # a later level sees it but has nothing to do yet
     body = client.get(f"/nominations/{nomination.id}").get_data(as_text=True)
-    assert re.findall(r'name="do" value="(\w+)"', body) == []
+    assert re.findall(r'name="event" value="(\w+)"', body) == []
 
 
 def test_to_do_count_in_the_header(client, world, login_as):

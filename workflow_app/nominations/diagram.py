@@ -1,18 +1,22 @@
 """The workflow drawn from its own definition, as inline SVG (no JavaScript, no CDN).
 
-Positions are the only hand-made part; every arrow comes from ``states.nomination.TRANSITIONS``,
-so the picture cannot drift from the machine."""
+Positions are the only hand-made part; every arrow comes from the moves that
+``states.nomination.path_of`` derives from the machine for this nomination's review chain,
+so the picture cannot drift from the machine. The review levels sit in one box, and the ways
+out of review (return, reject, withdraw) leave from that box once instead of from every level.
+"""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from states.nomination import STATE_LABELS, TRANSITIONS
+from states.nomination import IN_REVIEW, STATE_LABELS
 
 BOX_W, BOX_H = 112, 40
 COLUMN = 138
-TOP, BOTTOM = 60, 190
-# (column, row): the main road along the top, the ways out below it.
+LEFT = 10
+TOP, BOTTOM = 50, 170
 POSITIONS = {
     "draft": (0, TOP),
     "branch_review": (1, TOP),
@@ -21,67 +25,90 @@ POSITIONS = {
     "public_notice": (4, TOP),
     "approved": (5, TOP),
     "certified": (6, TOP),
-    "withdrawn": (0.5, BOTTOM),
+    "withdrawn": (0, BOTTOM),
     "returned": (1.5, BOTTOM),
     "rejected": (3, BOTTOM),
     "revoked": (5.5, BOTTOM),
 }
+WAYS_OUT_OF_REVIEW = ("returned", "rejected", "withdrawn")
+GROUP_PAD = 10
 
 
-def _centre(state: str) -> tuple[float, float]:
+def _box(state: str) -> tuple[float, float, float, float]:
+    """left, top, centre x, centre y"""
     column, y = POSITIONS[state]
-    return 10 + column * COLUMN + BOX_W / 2, y + BOX_H / 2
+    x = LEFT + column * COLUMN
+    return x, y, x + BOX_W / 2, y + BOX_H / 2
+
+
+def _group_bounds(reviews: list[str]) -> tuple[float, float, float, float]:
+    lefts = [_box(state)[0] for state in reviews]
+    return (min(lefts) - GROUP_PAD, TOP - 22, max(lefts) + BOX_W + GROUP_PAD, TOP + BOX_H + GROUP_PAD)
+
+
+def _line(x1: float, y1: float, x2: float, y2: float) -> str:
+    return f"M{x1:.0f},{y1:.0f} L{x2:.0f},{y2:.0f}"
 
 
 def _edge(source: str, dest: str) -> str:
-    (x1, y1), (x2, y2) = _centre(source), _centre(dest)
-    if y1 == y2:  # along the top row: adjacent boxes get a line, others an arc above
-        direction = 1 if x2 > x1 else -1
-        start, end = x1 + direction * BOX_W / 2, x2 - direction * BOX_W / 2
-        if abs(x2 - x1) <= COLUMN + 1:
-            return f"M{start:.0f},{y1:.0f} L{end:.0f},{y2:.0f}"
-        lift = 18 + 10 * abs(x2 - x1) / COLUMN
-        top = y1 - BOX_H / 2
-        return f"M{x1:.0f},{top:.0f} Q{(x1 + x2) / 2:.0f},{top - lift:.0f} {x2:.0f},{top:.0f}"
-    if y1 < y2:  # down to a way out
-        return f"M{x1:.0f},{y1 + BOX_H / 2:.0f} L{x2:.0f},{y2 - BOX_H / 2:.0f}"
-    # back up (resubmission): a curve that keeps clear of the downward lines
-    control = f"{(x1 + x2) / 2 + 40:.0f},{(y1 + y2) / 2:.0f}"
-    return f"M{x1 + 20:.0f},{y1 - BOX_H / 2:.0f} Q{control} {x2 + 14:.0f},{y2 + BOX_H / 2:.0f}"
+    sx, sy, scx, scy = _box(source)
+    dx, dy, dcx, dcy = _box(dest)
+    if sy == dy:  # along a row
+        if abs(sx - dx) <= 1.6 * COLUMN:
+            start, end = (sx + BOX_W, dx) if dx > sx else (sx, dx + BOX_W)
+            return _line(start, scy, end, dcy)
+        lift = 16 + 8 * abs(dcx - scx) / COLUMN  # a skipped level: an arc above the row
+        return f"M{scx:.0f},{sy:.0f} Q{(scx + dcx) / 2:.0f},{sy - lift:.0f} {dcx:.0f},{dy:.0f}"
+    if sy < dy:  # down to a way out
+        return _line(scx, sy + BOX_H, dcx, dy)
+    # back up: resubmission after a return, offset so it does not sit on the way down
+    return f"M{scx - 18:.0f},{sy:.0f} L{dcx:.0f},{dy + BOX_H:.0f}"
 
 
-def workflow_svg(current: str, reachable: set[str], moves: set[tuple[str, str]]) -> Markup:
-    """The whole workflow; ``current`` highlighted, states and moves off this nomination's path faded."""
-    edges = []
-    seen = set()
-    for transition in TRANSITIONS:
-        for source in transition.source:
-            key = (source, transition.dest)
-            if key in seen:
-                continue
-            seen.add(key)
-            on_path = key in moves
-            css = "edge" if on_path else "edge faded"
-            edges.append(f'<path class="{css}" d="{_edge(source, transition.dest)}" marker-end="url(#arrow)"/>')
+def _out_of_review(dest: str, reviews: list[str]) -> str:
+    left, _top, right, bottom = _group_bounds(reviews)
+    _dx, dy, dcx, _dcy = _box(dest)
+    x = min(max(dcx + (18 if dest == "returned" else 0), left + 24), right - 24)
+    return _line(x, bottom, dcx + (18 if dest == "returned" else 0), dy)
+
+
+def workflow_svg(current: str, states: set[str], moves: set[tuple[str, str]]) -> Markup:
+    """The workflow of one nomination: ``current`` highlighted, states off its path faded."""
+    reviews = [state for state in IN_REVIEW if state in states]
+    paths = []
+    drawn_out = set()
+    for source, dest in sorted(moves):
+        if source in IN_REVIEW and dest in WAYS_OUT_OF_REVIEW:
+            if dest not in drawn_out:
+                drawn_out.add(dest)
+                paths.append(_out_of_review(dest, reviews))
+        else:
+            paths.append(_edge(source, dest))
+    edges = "".join(f'<path class="edge" d="{d}" marker-end="url(#arrow)"/>' for d in paths)
+
+    left, top, right, bottom = _group_bounds(reviews)
+    group_label = escape(str(_l("Under review")))
+    group = (f'<g class="review-group"><rect x="{left:.0f}" y="{top:.0f}" width="{right - left:.0f}" '
+             f'height="{bottom - top:.0f}" rx="10"/><text x="{left + 8:.0f}" y="{top + 14:.0f}">'
+             f'{group_label}</text></g>')
     boxes = []
-    for state, (column, y) in POSITIONS.items():
-        x = 10 + column * COLUMN
+    for state in POSITIONS:
+        x, y, cx, cy = _box(state)
         css = ["state"]
         if state == current:
             css.append("current")
-        if state not in reachable:
+        if state not in states:
             css.append("faded")
-        label = escape(str(STATE_LABELS[state]))
         boxes.append(
             f'<g class="{" ".join(css)}" data-state="{state}"><rect x="{x:.0f}" y="{y}" width="{BOX_W}" '
-            f'height="{BOX_H}" rx="8"/><text x="{x + BOX_W / 2:.0f}" y="{y + BOX_H / 2 + 5}" '
-            f'text-anchor="middle">{label}</text></g>'
+            f'height="{BOX_H}" rx="8"/><text x="{cx:.0f}" y="{cy + 4:.0f}" text-anchor="middle">'
+            f'{escape(str(STATE_LABELS[state]))}</text></g>'
         )
-    width = 10 + 6 * COLUMN + BOX_W + 10
+    width = LEFT + 6 * COLUMN + BOX_W + 10
     return Markup(
         f'<svg class="workflow-diagram" viewBox="0 0 {width} {BOTTOM + BOX_H + 10}" role="img" '
         f'aria-label="{escape(str(STATE_LABELS[current]))}" xmlns="http://www.w3.org/2000/svg">'
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>'
-        + "".join(edges) + "".join(boxes) + "</svg>"
+        + group + edges + "".join(boxes) + "</svg>"
     )

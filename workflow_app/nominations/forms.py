@@ -137,7 +137,7 @@ class AttachmentForm(FlaskForm):
 
 
 class TransitionForm(FlaskForm):
-    event = HiddenField(validators=[DataRequired()])
+    event = HiddenField(validators=[DataRequired()])  # the name of the button pressed
     version = IntegerField(validators=[DataRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), _too_long(1000)], render_kw={"rows": 2})
     vote_due = IntegerField(_l("Members due"), validators=[Optional(), NumberRange(min=0, max=100000)])

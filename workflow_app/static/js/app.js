@@ -24,10 +24,26 @@
     }
   });
 
-  // Ask before irreversible actions.
+  // Ask before irreversible actions; a return or rejection needs a reason. The server checks
+  // both again: this only spares a round trip.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
+  document.querySelectorAll("form.action-form").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      if (!button) { return; }
+      var comment = form.querySelector("textarea[name=comment]");
+      if (button.dataset.needsComment && comment && !comment.value.trim()) {
+        event.preventDefault();
+        comment.classList.add("is-invalid");
+        document.getElementById("comment-needed").classList.add("d-block");
+        comment.focus();
+        return;
+      }
+      if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) { event.preventDefault(); }
     });
   });
 
