@@ -1,0 +1,95 @@
+"""Plain data for the printable forms (approval form, 推优入党 recommendation form) from a nomination."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from states.nomination import LEVEL_OF_STATE, review_chain
+from workflow_app.certificates.models import Certificate
+from workflow_app.certificates.pdf import ApprovalForm, RecommendationForm, ReviewBox
+from workflow_app.core.timeutil import china_today, to_china
+from workflow_app.extensions import db
+from workflow_app.nominations.fields import FIELD_LABELS, ORGANISATION_NAME_LABEL, choice_label
+from workflow_app.nominations.models import AuditEntry, Nomination
+
+PERSON_ROWS = ("gender", "ethnicity", "birth_date", "political_status", "education", "work_unit", "post",
+               "id_number", "category", "started_work_on", "honors_held")
+ORGANISATION_ROWS = ("chair_name", "staff_count", "member_count", "satisfaction_rating", "honors_held")
+LEVEL_BOX_LABELS = {"branch": _l("Branch union's opinion"), "township": _l("Township federation's opinion"),
+                    "county": _l("County federation's opinion")}
+
+
+def _value(nomination: Nomination, name: str) -> str:
+    value = getattr(nomination, name)
+    if value is None:
+        return ""
+    if name in ("gender", "political_status", "education", "category"):
+        return choice_label(name, value)
+    return str(value)
+
+
+def nominee_rows(nomination: Nomination) -> list[tuple[str, str]]:
+    if nomination.is_person:
+        rows = [(str(FIELD_LABELS["nominee_name"]), nomination.nominee_name)]
+        rows += [(str(FIELD_LABELS[name]), _value(nomination, name)) for name in PERSON_ROWS]
+    else:
+        rows = [(str(ORGANISATION_NAME_LABEL), nomination.nominee_name)]
+        rows += [(str(FIELD_LABELS[name]), _value(nomination, name)) for name in ORGANISATION_ROWS]
+        if nomination.membership_rate is not None:
+            rows.append((_("Membership rate"), f"{nomination.membership_rate:.1f}%"))
+    return rows
+
+
+def _latest_approvals(nomination: Nomination) -> dict[str, AuditEntry]:
+    """Per level, the opinion that moved the nomination on (the latest approval, after any return)."""
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.nomination_id == nomination.id)
+                                 .order_by(AuditEntry.id)).all()
+    latest: dict[str, AuditEntry] = {}
+    for entry in entries:
+        level = LEVEL_OF_STATE.get(entry.from_state)
+        if level and entry.event in ("approve", "return_for_revision", "reject"):
+            latest[level] = entry
+    return latest
+
+
+def approval_form_data(nomination: Nomination) -> ApprovalForm:
+    approvals = _latest_approvals(nomination)
+    boxes = []
+    for level in review_chain(nomination):
+        entry = approvals.get(level)
+        label = str(LEVEL_BOX_LABELS[level])
+        if entry is None:
+            boxes.append(ReviewBox(level_label=label))
+            continue
+        opinion = entry.comment or (_("Approved.") if entry.event == "approve" else "")
+        boxes.append(ReviewBox(level_label=label, opinion=opinion, reviewer=entry.actor_name,
+                               unit=entry.actor_unit_name, day=to_china(entry.created_at).date()))
+    return ApprovalForm(
+        campaign=f"{nomination.campaign.year} {nomination.campaign.name}",
+        honor=nomination.honor_type.name,
+        nominee=nominee_rows(nomination),
+        deeds=nomination.deeds_summary,
+        reviews=boxes,
+        title=_("Nomination approval form"),
+        reference=f"No. {nomination.id}",
+        printed_on=china_today(),
+    )
+
+
+def recommendation_form_data(certificate: Certificate) -> RecommendationForm:
+    nomination = certificate.nomination
+    return RecommendationForm(
+        receiving_org=_("The Party organisation of %(unit)s", unit=nomination.work_unit or nomination.org_unit.name),
+        nominee=nominee_rows(nomination),
+        members_expected=nomination.vote_due or 0,
+        members_present=nomination.vote_present or 0,
+        votes_for=nomination.vote_in_favour or 0,
+        recommendation=certificate.wording,
+        recommending_union=nomination.org_unit.name,
+        day=certificate.issued_on,
+        title=_("Recommendation of an outstanding union member for Party membership"),
+        campaign=f"{nomination.campaign.year} {nomination.campaign.name}",
+        reference=certificate.number,
+    )

@@ -1,0 +1,33 @@
+"""The PDF layer: certificates and the printable forms, from plain data (no database, no request).
+
+The web routes, the command line and the benchmark all call these functions."""
+
+from reportlab import rl_config
+
+from .certificate import check_fonts, render_certificates
+from .chinese import chinese_date
+from .fonts import FontError, MissingGlyphs
+from .forms import render_approval_form, render_recommendation_form
+from .model import ApprovalForm, CertificatePage, CertificateStyle, RecommendationForm, ReviewBox
+from .seal import demo_seal_png
+
+# Process-wide reportlab switches (this layer is its only user): no per-shape argument checking, and
+# binary streams stored as compressed bytes rather than ASCII85 text (21 % larger files otherwise).
+rl_config.shapeChecking = 0
+rl_config.useA85 = 0
+
+__all__ = [
+    "ApprovalForm",
+    "CertificatePage",
+    "CertificateStyle",
+    "FontError",
+    "MissingGlyphs",
+    "RecommendationForm",
+    "ReviewBox",
+    "check_fonts",
+    "chinese_date",
+    "demo_seal_png",
+    "render_approval_form",
+    "render_certificates",
+    "render_recommendation_form",
+]

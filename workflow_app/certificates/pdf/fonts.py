@@ -1,0 +1,160 @@
+"""CJK fonts for the PDF layer: registered with reportlab once per process, only from allowed folders.
+
+reportlab's font registry is process-global and keyed by face name, so every file (and every face of a
+TTC collection) gets a registry name of its own derived from its resolved path; two site fonts that share
+a PostScript name can then never silently replace each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+PACKAGED_FONTS = Path(__file__).resolve().parents[2] / "fonts"
+DEFAULT_FONT = PACKAGED_FONTS / "UnionSerifSC-Regular.ttf"
+
+# Where site-supplied fonts may live. A font path comes from configuration, never from a request, but an
+# allow-list keeps a mistaken setting from reading arbitrary files. WORKFLOW_FONT_DIRS adds folders.
+SYSTEM_FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+FONT_SUFFIXES = (".ttf", ".ttc")
+
+
+class FontError(ValueError):
+    """A configured font cannot be used (not allowed, missing, CFF outlines, embedding restricted)."""
+
+
+class MissingGlyphs(ValueError):
+    """Some characters cannot be printed with the configured fonts; nothing was drawn."""
+
+    def __init__(self, characters: list[str]):
+        self.characters = list(characters)
+        listing = "、".join(f"「{c}」U+{ord(c):04X}" for c in self.characters)
+        super().__init__(f"字体缺少以下字符，无法打印：{listing}")
+
+
+@dataclass(frozen=True)
+class Face:
+    """A registered font: the name to draw with and the characters it has."""
+
+    name: str
+    path: Path
+    index: int
+    cmap: dict[int, int]
+    packaged: bool
+
+    def missing(self, text: str) -> list[str]:
+        """Characters of ``text`` the font would draw as blanks (whitespace aside), in order, once each."""
+        cmap = self.cmap
+        seen: dict[str, None] = {}
+        for ch in text:
+            if ord(ch) not in cmap and not ch.isspace():
+                seen.setdefault(ch, None)
+        return list(seen)
+
+
+_faces: dict[tuple[str, int], Face] = {}
+_lock = threading.Lock()
+
+
+def allowed_dirs() -> list[Path]:
+    extra = [Path(p) for p in os.environ.get("WORKFLOW_FONT_DIRS", "").split(os.pathsep) if p]
+    return [PACKAGED_FONTS, *SYSTEM_FONT_DIRS, *extra]
+
+
+def _parse(spec: str | os.PathLike | None) -> tuple[Path, int]:
+    if spec is None:
+        return DEFAULT_FONT, 0
+    text = os.fspath(spec)
+    path, _, index = text.partition("#")
+    try:
+        number = int(index) if index else 0
+    except ValueError:
+        raise FontError(f"bad font index in {text!r}: use path#0, path#1 …") from None
+    return Path(path).expanduser().resolve(), number
+
+
+def face(spec: str | os.PathLike | None = None) -> Face:
+    """The registered face for ``spec`` ("path" or "path#index" for a TTC; None: the packaged font)."""
+    path, index = _parse(spec)
+    key = (str(path), index)
+    found = _faces.get(key)
+    if found is not None:
+        return found
+    with _lock:
+        found = _faces.get(key)
+        if found is None:
+            found = _faces[key] = _register(path, index)
+    return found
+
+
+def _register(path: Path, index: int) -> Face:
+    if path.suffix.lower() not in FONT_SUFFIXES:
+        raise FontError(f"{path}: only TrueType fonts (.ttf, .ttc) can be embedded")
+    if not any(path.is_relative_to(d.resolve()) for d in allowed_dirs()):
+        raise FontError(f"{path}: fonts must live in one of {', '.join(map(str, allowed_dirs()))} "
+                        "(add a folder with WORKFLOW_FONT_DIRS)")
+    if not path.is_file():
+        raise FontError(f"{path}: no such font file")
+    digest = hashlib.sha1(f"{path}#{index}".encode()).hexdigest()[:8]
+    name = f"{path.stem}-{index}-{digest}"
+    try:
+        font = TTFont(name, str(path), subfontIndex=index)
+    except TTFError as error:  # CFF outlines, restricted embedding (fsType), a broken file
+        raise FontError(f"{path}#{index}: {error}") from error
+    pdfmetrics.registerFont(font)
+    return Face(name=name, path=path, index=index, cmap=font.face.charToGlyph, packaged=path == DEFAULT_FONT)
+
+
+def _utf16(value: int) -> str:
+    if value <= 0xFFFF:
+        return f"{value:04X}"
+    high, low = divmod(value - 0x10000, 0x400)
+    return f"{0xD800 + high:04X}{0xDC00 + low:04X}"
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap, with characters beyond the BMP written as UTF-16 surrogate pairs.
+
+    reportlab 5.1 writes them as bare code points (<20BB7>), which readers reject: a name with 𠮷 printed
+    correctly but could not be searched, copied or read back. Identical to reportlab's for the BMP."""
+    return "\n".join([
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+        f"<< /Registry ({fontname})", f"/Ordering ({fontname})", "/Supplement 0", ">> def",
+        f"/CMapName /{fontname} def", "/CMapType 2 def",
+        "1 begincodespacerange", f"<00> <{len(subset) - 1:02X}>", "endcodespacerange",
+        f"{len(subset)} beginbfchar", *(f"<{code:02X}> <{_utf16(value)}>" for code, value in enumerate(subset)),
+        "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"])
+
+
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+
+
+# Variation selectors pick a glyph variant; reportlab cannot apply them (no cmap format 14), so the base
+# character prints. Other invisible controls would only draw as blanks.
+_SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
+def clean(text: str, keep_newlines: bool = False) -> str:
+    """NFC-normalised text without control or format characters (tabs become spaces)."""
+    text = unicodedata.normalize("NFC", text)
+    if text.isprintable() and not _SELECTORS.search(text):  # the usual case, checked in C
+        return text
+    out = []
+    for ch in text:
+        if ch == "\n" and keep_newlines:
+            out.append(ch)
+        elif ch in "\t\r\n\v\f":
+            out.append(" ")
+        elif _SELECTORS.match(ch) or unicodedata.category(ch) in ("Cc", "Cf"):
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -1,0 +1,219 @@
+"""The printable A4 forms: the 推荐审批表 (approval form) and the 推优入党 推荐表 (recommendation form).
+
+Both are grids in the style of the paper forms they replace, with room to write and stamp by hand where
+a level has not given its opinion yet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import BinaryIO
+
+from reportlab.lib.colors import Color
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+
+from .chinese import numeric_date
+from .flowables import PlainText
+from .fonts import Face, MissingGlyphs, clean, face
+from .model import ApprovalForm, RecommendationForm, ReviewBox
+
+MARGIN = 18 * mm
+CONTENT_W = A4[0] - 2 * MARGIN
+LABEL_W = 27 * mm
+VALUE_W = CONTENT_W / 2 - LABEL_W
+GRID = Color(0.15, 0.12, 0.1)
+SHORT = 13  # values up to this many characters share a row with another field
+TEXT_W = CONTENT_W - LABEL_W - 12  # a full-width cell's text, inside its padding
+SEAL_ROOM = 34 * mm  # height of an opinion box: room for a signature and a 42 mm seal pressed across it
+
+
+def _cleaned(data):
+    """A copy with every text field NFC-normalised and without control characters."""
+    changes = {}
+    for f in dataclasses.fields(data):
+        value = getattr(data, f.name)
+        if isinstance(value, str):
+            changes[f.name] = clean(value, keep_newlines=True)
+        elif f.name == "nominee":
+            changes[f.name] = tuple((clean(label), clean(text, keep_newlines=True)) for label, text in value)
+        elif f.name == "reviews":
+            changes[f.name] = tuple(dataclasses.replace(r, level_label=clean(r.level_label), opinion=clean(
+                r.opinion, keep_newlines=True), reviewer=clean(r.reviewer), unit=clean(r.unit)) for r in value)
+    return dataclasses.replace(data, **changes)
+
+
+def _check(font: Face, texts: Iterable[str]) -> None:
+    missing = font.missing("".join(texts))
+    if missing:
+        raise MissingGlyphs(missing)
+
+
+class _Form:
+    """Text helpers bound to one font."""
+
+    def __init__(self, font_spec: str | None):
+        self.face = face(font_spec)
+        self.name = self.face.name
+
+    def text(self, value: str, size: float = 11, **kw) -> PlainText:
+        return PlainText(value, self.name, size, **kw)
+
+    def label(self, value: str) -> PlainText:
+        return PlainText(value, self.name, 11, align="center", leading=15, balance=True)
+
+    def title(self, value: str) -> PlainText:
+        return PlainText(value, self.name, 20, align="center", leading=30, char_space=4)
+
+    def heading_line(self, left: str, right: str) -> Table:
+        table = Table([[self.text(left, 10.5, leading=15), self.text(right, 10.5, leading=15, align="right")]],
+                      colWidths=[CONTENT_W * 0.62, CONTENT_W * 0.38])
+        table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+        return table
+
+    def signature(self, lines: Sequence[str]) -> list:
+        """Right-aligned lines at the foot of an opinion box (unit, signer, date)."""
+        return [self.text(line, 11, align="right", leading=19) for line in lines]
+
+
+def _nominee_rows(form: _Form, rows: Sequence[tuple[str, str]]) -> tuple[list[list], list[tuple]]:
+    """Short fields two to a row, long ones across the width; returns (cells, span commands)."""
+    cells: list[list] = []
+    spans: list[tuple] = []
+    pending: tuple[str, str] | None = None
+
+    def wide(label: str, value: str) -> None:
+        cells.append([form.label(label), form.text(value), "", ""])
+        spans.append(("SPAN", (1, len(cells) - 1), (3, len(cells) - 1)))
+
+    for label, value in rows:
+        if len(value) > SHORT or "\n" in value:
+            if pending:
+                wide(*pending)
+                pending = None
+            wide(label, value)
+        elif pending:
+            cells.append([form.label(pending[0]), form.text(pending[1]), form.label(label), form.text(value)])
+            pending = None
+        else:
+            pending = (label, value)
+    if pending:
+        wide(*pending)
+    return cells, spans
+
+
+def _grid(cells: list[list], spans: list[tuple], min_heights: list[float], split_rows: bool = True) -> Table:
+    """A part of the form's grid. Parts stack into one form: the heavy outline is drawn on the sides
+    here, and on the top and bottom by the first and last part."""
+    table = Table(cells, colWidths=[LABEL_W, VALUE_W, LABEL_W, VALUE_W], minRowHeights=min_heights,
+                  splitInRow=1 if split_rows else 0)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.7, GRID),
+        ("LINEBEFORE", (0, 0), (0, -1), 1.4, GRID),
+        ("LINEAFTER", (-1, 0), (-1, -1), 1.4, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+        ("LEFTPADDING", (0, 0), (-1, -1), 6),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+        *spans,
+    ]))
+    return table
+
+
+def _outline(parts: list[Table]) -> list[Table]:
+    parts[0].setStyle(TableStyle([("LINEABOVE", (0, 0), (-1, 0), 1.4, GRID)]))
+    parts[-1].setStyle(TableStyle([("LINEBELOW", (0, -1), (-1, -1), 1.4, GRID)]))
+    return parts
+
+
+def _long_row(form: _Form, label: str, content: list, min_height: float, split: bool = True) -> Table:
+    """A row with a label on the left and ``content`` across the rest, top-aligned."""
+    cells = [[form.label(label), content, "", ""]]
+    styles = [("SPAN", (1, 0), (3, 0)), ("VALIGN", (1, 0), (3, 0), "TOP")]
+    return _grid(cells, styles, [min_height], split_rows=split)
+
+
+def _opinion_box(form: _Form, label: str, opinion: str, signature: list[str], min_height: float) -> Table:
+    """An opinion with its signature lines at the foot of the box, leaving room for a seal; kept on one page.
+    An empty opinion leaves the box free to be filled in by hand."""
+    text = form.text(opinion, 11, indent=22)
+    foot = form.signature(signature)
+    used = text.wrap(TEXT_W, 10_000)[1] + sum(f.wrap(TEXT_W, 10_000)[1] for f in foot)
+    room = max(14.0, min_height - 11 - used)
+    return _long_row(form, label, [text, Spacer(1, room), *foot], min_height, split=False)
+
+
+def _review_box(form: _Form, review: ReviewBox) -> Table:
+    unit = review.unit or "　" * 8
+    reviewer = review.reviewer or "　" * 6
+    return _opinion_box(form, review.level_label, review.opinion,
+                        [f"单位（盖章）：{unit}", f"审核人：{reviewer}", numeric_date(review.day)], SEAL_ROOM + 62)
+
+
+def _document(out: BinaryIO, title: str, font: str) -> SimpleDocTemplate:
+    # initialFontName: otherwise every page references Helvetica, which is never embedded.
+    return SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=16 * mm,
+                             bottomMargin=16 * mm, title=title, creator="workflow-app", pageCompression=1,
+                             initialFontName=font)
+
+
+def render_approval_form(data: ApprovalForm, out: BinaryIO, font: str | None = None) -> None:
+    """推荐审批表 on A4 portrait: nominee, deeds, then one box per review level (empty when not reached).
+    Raises MissingGlyphs before drawing if the font lacks a character."""
+    data = _cleaned(data)
+    form = _Form(font)
+    _check(form.face, [data.title, data.campaign, data.honor, data.deeds, data.reference,
+                       *(label + value for label, value in data.nominee),
+                       *(r.level_label + r.opinion + r.reviewer + r.unit for r in data.reviews),
+                       "评选活动编号推荐荣誉主要事迹单位（盖章）审核人：年月日打印日期0123456789"])
+    nominee, spans = _nominee_rows(form, data.nominee)
+    cells = [[form.label("推荐荣誉"), form.text(data.honor), "", ""], *nominee]
+    spans = [("SPAN", (1, 0), (3, 0)), *_shift(spans, 1)]
+    parts = [_grid(cells, spans, [26.0] * len(cells)),
+             _long_row(form, "主要事迹", [form.text(data.deeds, 11, indent=22)], 200.0),
+             *(_review_box(form, review) for review in data.reviews)]
+    right = f"编号：{data.reference}" if data.reference else ""
+    story = [form.title(data.title), Spacer(1, 6), form.heading_line(f"评选活动：{data.campaign}", right),
+             *_outline(parts)]
+    if data.printed_on:
+        story += [Spacer(1, 6), form.text(f"打印日期：{numeric_date(data.printed_on)}", 9, align="right")]
+    _document(out, data.title, form.name).build(story)
+
+
+def render_recommendation_form(data: RecommendationForm, out: BinaryIO, font: str | None = None) -> None:
+    """推优入党 推荐表 on A4 portrait, addressed to the receiving Party organisation: nominee, the branch's
+    democratic vote, the recommendation signed by the union with room for its seal, and an empty box for
+    the Party organisation's own opinion. Raises MissingGlyphs before drawing if the font lacks a character."""
+    data = _cleaned(data)
+    form = _Form(font)
+    vote = f"应到会员 {data.members_expected} 人，实到 {data.members_present} 人，赞成 {data.votes_for} 人"
+    if data.members_present > 0:
+        vote += f"（占实到人数的 {data.votes_for * 100 / data.members_present:.1f}%）"
+    vote += "。"
+    _check(form.face, [data.title, data.receiving_org, data.recommendation, data.recommending_union, data.campaign,
+                       data.reference, vote, *(label + value for label, value in data.nominee),
+                       "接收党组织编号民主推荐情况推荐意见推荐单位（盖章）：意见年月日0123456789"])
+    nominee, spans = _nominee_rows(form, data.nominee)
+    cells = [[form.label("接收党组织"), form.text(data.receiving_org), "", ""], *nominee]
+    spans = [("SPAN", (1, 0), (3, 0)), *_shift(spans, 1)]
+    parts = [_grid(cells, spans, [26.0] * len(cells)),
+             _long_row(form, "民主推荐情况", [form.text(vote, 11)], 40.0),
+             _opinion_box(form, "推荐意见", data.recommendation,
+                          [f"推荐单位（盖章）：{data.recommending_union}", numeric_date(data.day)], SEAL_ROOM + 150),
+             _opinion_box(form, "接收党组织意见", "", ["接收党组织（盖章）：" + "　" * 8, numeric_date(None)],
+                          SEAL_ROOM + 70)]
+    story = [form.title(data.title), Spacer(1, 6)]
+    left = f"评选活动：{data.campaign}" if data.campaign else ""
+    right = f"编号：{data.reference}" if data.reference else ""
+    if left or right:
+        story.append(form.heading_line(left, right))
+    story += _outline(parts)
+    _document(out, data.title, form.name).build(story)
+
+
+def _shift(spans: list[tuple], rows: int) -> list[tuple]:
+    return [(kind, (a[0], a[1] + rows), (b[0], b[1] + rows)) for kind, a, b in spans]

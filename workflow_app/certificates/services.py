@@ -1,0 +1,130 @@
+"""Issuing, revoking, finding and logging certificates. No commit inside: the caller commits."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+
+from workflow_app.auth.models import User
+from workflow_app.campaigns.models import HonorType
+from workflow_app.certificates.models import Certificate, PrintLog
+from workflow_app.certificates.numbering import format_number, next_sequence
+from workflow_app.extensions import db
+from workflow_app.nominations.models import Nomination
+from workflow_app.orgs.models import OrgUnit
+
+WORDING_FIELDS = {"recipient", "honor", "year"}
+CHECK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: it is read off paper
+
+
+class WordingError(ValueError):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def check_wording(template: str) -> None:
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+        template.format(recipient="x", honor="y", year=2026)
+    except (ValueError, KeyError, IndexError):
+        raise WordingError(_l("The wording is not valid; use {recipient}, {honor} and {year}.")) from None
+    if not fields <= WORDING_FIELDS:
+        raise WordingError(_l("Only {recipient}, {honor} and {year} may appear in the wording."))
+    if "recipient" not in fields:
+        raise WordingError(_l("The wording must name the recipient: {recipient}."))
+
+
+def fill_wording(template: str, *, recipient: str, honor: str, year: int) -> str:
+    return template.format(recipient=recipient, honor=honor, year=year)
+
+
+def create_certificate(nomination: Nomination, actor: User | None, today: date) -> Certificate:
+    """Freeze what the certificate says and give it the next number of its year and honor."""
+    honor = nomination.honor_type
+    year = today.year
+    sequence = next_sequence(honor, year)
+    certificate = Certificate(
+        nomination=nomination,
+        honor_type=honor,
+        year=year,
+        sequence=sequence,
+        number=format_number(honor.number_format, year=year, prefix=honor.number_prefix, seq=sequence),
+        token=secrets.token_urlsafe(24),
+        check_code="".join(secrets.choice(CHECK_ALPHABET) for _ in range(6)),
+        title=honor.certificate_title,
+        recipient=nomination.nominee_name,
+        honor_name=honor.name,
+        wording=fill_wording(honor.certificate_wording, recipient=nomination.nominee_name, honor=honor.name,
+                             year=year) if honor.certificate_wording else "",
+        issuer=honor.issuer,
+        issued_on=today,
+        issued_by_id=actor.id if actor else None,
+    )
+    db.session.add(certificate)
+    return certificate
+
+
+def certificate_of(nomination: Nomination) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(Certificate.nomination_id == nomination.id))
+
+
+def revoke_certificate(nomination: Nomination, reason: str, when: datetime) -> None:
+    certificate = certificate_of(nomination)
+    if certificate is not None and certificate.revoked_at is None:
+        certificate.revoked_at = when
+        certificate.revoked_reason = reason
+
+
+def find_by_token(token: str) -> Certificate | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.token == token))
+
+
+def find_by_number(number: str, check_code: str) -> Certificate | None:
+    """Lookup typed from paper: the number alone is guessable, so the check code must match."""
+    number, check_code = (number or "").strip(), (check_code or "").strip().upper()
+    if not number or not check_code:
+        return None
+    certificate = db.session.scalar(select(Certificate).where(Certificate.number == number))
+    if certificate is None or not secrets.compare_digest(certificate.check_code, check_code):
+        return None
+    return certificate
+
+
+def batch_query(campaign_id: int, honor_type_id: int | None = None, *, include_revoked: bool = False) -> Select:
+    """Certificates of a campaign in print order: township, then unit, then number."""
+    township = db.aliased(OrgUnit)
+    unit = db.aliased(OrgUnit)
+    query = (
+        select(Certificate)
+        .join(Nomination, Certificate.nomination_id == Nomination.id)
+        .join(township, Nomination.quota_unit_id == township.id)
+        .join(unit, Nomination.org_unit_id == unit.id)
+        .join(HonorType, Certificate.honor_type_id == HonorType.id)
+        .where(Nomination.campaign_id == campaign_id, HonorType.conferral != "recommendation")
+        .order_by(township.code, unit.code, Certificate.honor_type_id, Certificate.sequence)
+    )
+    if honor_type_id:
+        query = query.where(Certificate.honor_type_id == honor_type_id)
+    if not include_revoked:
+        query = query.where(Certificate.revoked_at.is_(None))
+    return query
+
+
+def record_prints(certificates: Iterable[Certificate], actor: User | None, printed_at: datetime) -> str:
+    """Log one print of each certificate in one job; returns the job id."""
+    job = uuid.uuid4().hex
+    for certificate in certificates:
+        certificate.print_count += 1
+        db.session.add(PrintLog(job=job, certificate_id=certificate.id, printed_by_id=actor.id if actor else None,
+                                printed_by_name=actor.display_name if actor else "system",
+                                printed_at=printed_at, print_number=certificate.print_count))
+    return job
