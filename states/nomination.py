@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -25,9 +25,12 @@ from transitions import Machine, MachineError
 
 from workflow_app.auth.models import RoleAssignment, User
 from workflow_app.campaigns.models import Quota
+from workflow_app.certificates import services as certificates
 from workflow_app.core.timeutil import china_today, utcnow
 from workflow_app.extensions import db
 from workflow_app.nominations.models import ORGANISATION_FIELDS, PERSON_FIELDS, AuditEntry, Nomination
+from workflow_app.notice import calendar as notice_calendar
+from workflow_app.notifications import delegations
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.orgs.services import ancestors
 
@@ -74,13 +77,17 @@ EVENT_LABELS = {
     "reject": _l("Reject"),
     "withdraw": _l("Withdraw"),
     "end_notice": _l("End public notice"),
+    "raise_objection": _l("Objection received"),
+    "dismiss_objection": _l("Dismiss the objection"),
+    "uphold_objection": _l("Uphold the objection"),
     "certify": _l("Certify"),
     "revoke": _l("Revoke"),
 }
 
 # ---------------------------------------------------------------- transitions
 SUBMIT = ["actor_is_submitter", "submission_window_open", "nomination_is_complete", "id_number_not_taken"]
-REVIEW = ["actor_reviews_at_this_level", "not_own_submission"]
+REVIEW = ["actor_reviews_at_this_level", "not_own_submission", "no_open_objection"]
+RESOLVE = ["actor_reviews_at_this_level", "has_open_objection", "comment_given"]
 
 
 @dataclass(frozen=True)
@@ -110,15 +117,23 @@ TRANSITIONS = [
     _t("approve", "county_review", "public_notice", None, [*REVIEW, "within_quota"], ["open_notice"]),
     _t("return_for_revision", IN_REVIEW, "returned", None, [*REVIEW, "comment_given"]),
     _t("reject", IN_REVIEW, "rejected", None, [*REVIEW, "comment_given"]),
-    _t("withdraw", EDITABLE + IN_REVIEW, "withdrawn", None, ["actor_is_submitter"]),
-    _t("end_notice", "public_notice", "approved", None, ["actor_is_county_admin"]),
-    _t("certify", "approved", "certified", None, ["actor_is_county_admin"]),
-    _t("revoke", ["approved", "certified"], "revoked", None, ["actor_is_county_admin", "comment_given"]),
+    _t("withdraw", EDITABLE + IN_REVIEW, "withdrawn", None, ["actor_is_submitter", "no_open_objection"]),
+    # Public notice: an objection sends it back to the county until resolved; the notice ends by
+    # itself (actor None: the system) once its last day is over, or by a county admin then.
+    _t("raise_objection", "public_notice", "county_review", None, ["objection_on_record"], ["pause_notice"]),
+    _t("dismiss_objection", "county_review", "public_notice", None, RESOLVE, ["dismiss_objections"]),
+    _t("uphold_objection", "county_review", "rejected", None, RESOLVE, ["uphold_objections"]),
+    _t("end_notice", "public_notice", "approved", None, ["system_or_county_admin", "notice_period_over"],
+       ["record_notice_result"]),
+    _t("certify", "approved", "certified", None, ["actor_is_county_admin"], ["issue_certificate"]),
+    _t("revoke", ["approved", "certified"], "revoked", None, ["actor_is_county_admin", "comment_given"],
+       ["revoke_certificate"]),
 ]
 EVENTS = list(dict.fromkeys(t.trigger for t in TRANSITIONS))
 # Guards about who is acting; the rest are about the nomination. Buttons show when these pass.
 PERMISSION_GUARDS = {"actor_is_submitter", "actor_reviews_at_this_level", "not_own_submission",
-                     "actor_is_county_admin"}
+                     "actor_is_county_admin", "system_or_county_admin", "has_open_objection",
+                     "no_open_objection", "objection_on_record"}
 
 
 # ---------------------------------------------------------------- errors
@@ -150,6 +165,7 @@ class Context:
     data: dict = field(default_factory=dict)
     today: date = field(default_factory=china_today)
     acting_as: RoleAssignment | None = None
+    on_behalf_of: User | None = None  # the reviewer whose delegate is acting
     failure: Any = None
     event: str = ""
     source: str = ""
@@ -219,6 +235,13 @@ def actor_is_submitter(ctx: Context):
 def actor_reviews_at_this_level(ctx: Context):
     level = LEVEL_OF_STATE.get(ctx.nomination.state)
     ctx.acting_as = _assignment(ctx.actor, "reviewer", ctx.nomination.org_unit, level)
+    ctx.on_behalf_of = None
+    if ctx.acting_as is None:
+        for delegator in delegations.active_delegators(ctx.actor, ctx.today):
+            ctx.acting_as = _assignment(delegator, "reviewer", ctx.nomination.org_unit, level)
+            if ctx.acting_as is not None:
+                ctx.on_behalf_of = delegator
+                break
     if ctx.acting_as is None:
         return _l("Only a reviewer at this level, for this unit, may do this.")
     return None
@@ -227,7 +250,8 @@ def actor_reviews_at_this_level(ctx: Context):
 @guard
 def not_own_submission(ctx: Context):
     nomination = ctx.nomination
-    if ctx.actor is not None and ctx.actor.id in {nomination.created_by_id, nomination.submitted_by_id}:
+    acting = {user.id for user in (ctx.actor, ctx.on_behalf_of) if user is not None}
+    if acting & {nomination.created_by_id, nomination.submitted_by_id}:
         return _l("You may not review a nomination you submitted.")
     return None
 
@@ -237,6 +261,49 @@ def actor_is_county_admin(ctx: Context):
     ctx.acting_as = _assignment(ctx.actor, "admin", ctx.nomination.org_unit, "county")
     if ctx.acting_as is None:
         return _l("Only a county administrator may do this.")
+    return None
+
+
+@guard
+def system_or_county_admin(ctx: Context):
+    if ctx.actor is None:  # the scheduled close, or the close-on-view check
+        return None
+    return actor_is_county_admin(ctx)
+
+
+def open_objections(nomination: Nomination) -> list:
+    from workflow_app.notice.models import Objection
+
+    return list(db.session.scalars(select(Objection).where(Objection.nomination_id == nomination.id,
+                                                           Objection.status == "open")))
+
+
+@guard
+def objection_on_record(ctx: Context):
+    if not open_objections(ctx.nomination):
+        return _l("An objection must be recorded first.")
+    return None
+
+
+@guard
+def has_open_objection(ctx: Context):
+    if not open_objections(ctx.nomination):
+        return _l("There is no open objection to resolve.")
+    return None
+
+
+@guard
+def no_open_objection(ctx: Context):
+    if ctx.nomination.state == "county_review" and open_objections(ctx.nomination):
+        return _l("An objection is open: resolve it first (dismiss or uphold).")
+    return None
+
+
+@guard
+def notice_period_over(ctx: Context):
+    ends = ctx.nomination.notice_ends_on
+    if ends is not None and ctx.today <= ends:
+        return _l("The public notice runs until %(day)s (24:00 China time).", day=ends.isoformat())
     return None
 
 
@@ -389,9 +456,61 @@ def record_vote(ctx: Context) -> None:
 
 @effect
 def open_notice(ctx: Context) -> None:
-    days = max(ctx.nomination.campaign.notice_days, 1)
-    ctx.nomination.notice_starts_on = ctx.today
-    ctx.nomination.notice_ends_on = ctx.today + timedelta(days=days - 1)
+    campaign = ctx.nomination.campaign
+    period = notice_calendar.notice_period(ctx.today, campaign.notice_days, campaign.notice_working_days)
+    ctx.nomination.notice_starts_on, ctx.nomination.notice_ends_on = period
+    ctx.nomination.notice_result = None
+
+
+@effect
+def pause_notice(ctx: Context) -> None:
+    """Remember how many notice days were left, for a dismissal that resumes the period."""
+    left = notice_calendar.days_left(ctx.nomination, ctx.today)
+    for objection in open_objections(ctx.nomination):
+        if objection.days_left is None:
+            objection.days_left = left
+
+
+def _resolve(ctx: Context, status: str) -> list:
+    objections = open_objections(ctx.nomination)
+    for objection in objections:
+        objection.status = status
+        objection.resolved_by_id = ctx.actor.id if ctx.actor else None
+        objection.resolved_at = utcnow()
+        objection.resolution = (ctx.comment or "").strip()
+    return objections
+
+
+@effect
+def dismiss_objections(ctx: Context) -> None:
+    objections = _resolve(ctx, "dismissed")
+    campaign = ctx.nomination.campaign
+    remaining = min((o.days_left for o in objections if o.days_left is not None), default=None)
+    days = remaining if campaign.after_dismissal == "remainder" and remaining else campaign.notice_days
+    start, end = notice_calendar.notice_period(ctx.today, days, campaign.notice_working_days)
+    ctx.nomination.notice_starts_on = ctx.nomination.notice_starts_on or start
+    ctx.nomination.notice_ends_on = end
+
+
+@effect
+def uphold_objections(ctx: Context) -> None:
+    _resolve(ctx, "upheld")
+    ctx.nomination.notice_result = "objection_upheld"
+
+
+@effect
+def record_notice_result(ctx: Context) -> None:
+    ctx.nomination.notice_result = "no_objection"  # 公示无异议
+
+
+@effect
+def issue_certificate(ctx: Context) -> None:
+    certificates.create_certificate(ctx.nomination, ctx.actor, ctx.today)
+
+
+@effect
+def revoke_certificate(ctx: Context) -> None:
+    certificates.revoke_certificate(ctx.nomination, (ctx.comment or "").strip(), utcnow())
 
 
 def record_audit(ctx: Context) -> None:
@@ -409,6 +528,8 @@ def record_audit(ctx: Context) -> None:
             actor_unit_id=unit.id if unit else None,
             actor_unit_name=unit.name if unit else "",
             comment=(ctx.comment or "").strip(),
+            on_behalf_of_id=ctx.on_behalf_of.id if ctx.on_behalf_of else None,
+            on_behalf_of_name=ctx.on_behalf_of.display_name if ctx.on_behalf_of else None,
             client_ip=ctx.client_ip,
             created_at=utcnow(),
         )
@@ -492,6 +613,7 @@ def fire(
     try:
         done = MACHINE.events[event].trigger(nomination, ctx=ctx)
         if done:
+            nomination.state_since = utcnow()
             db.session.flush()  # the UPDATE carries "WHERE version = :read": a lost race matches no row
     except MachineError:
         raise TransitionRefused(

@@ -6,12 +6,9 @@ want of PostgreSQL or Chromium fails instead."""
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import os
 import shutil
 import uuid
-from pathlib import Path
 from types import SimpleNamespace
 
 import psycopg
@@ -72,6 +69,8 @@ def migrated_database(tmp_path_factory):
         app = _app(url, instance)
         with app.app_context():
             upgrade()
+            with db.engine.connect() as conn:
+                _SEEDED["honor_type"] = [dict(row) for row in conn.execute(HonorType.__table__.select()).mappings()]
             db.engine.dispose()
         yield SimpleNamespace(kind="postgresql", url=url, template=None)
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
@@ -85,15 +84,8 @@ def migrated_database(tmp_path_factory):
         yield SimpleNamespace(kind="sqlite", url=None, template=template)
 
 
-@functools.cache
-def _seeded_honor_types() -> list[dict]:
-    """The honor types exactly as the data migration inserts them."""
-    versions = Path(__file__).resolve().parent.parent / "migrations" / "versions"
-    path = versions / "0002_audit_append_only_and_honor_types.py"
-    spec = importlib.util.spec_from_file_location("seed_migration", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.HONOR_TYPES
+# Rows the migrations seed (honor types); tests may edit them, so each test gets them back.
+_SEEDED: dict[str, list[dict]] = {}
 
 
 def _empty_postgres(app) -> None:
@@ -102,7 +94,7 @@ def _empty_postgres(app) -> None:
         tables = [t.name for t in db.metadata.sorted_tables]
         with db.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            conn.execute(HonorType.__table__.insert(), _seeded_honor_types())
+            conn.execute(HonorType.__table__.insert(), _SEEDED["honor_type"])
 
 
 @pytest.fixture

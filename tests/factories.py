@@ -146,13 +146,23 @@ def user_named(username: str):
     return db.session.scalar(select(User).where(User.username == username))
 
 
-def bring_to(nomination_, state: str) -> Nomination:
-    """Walk the real workflow (``fire``) to ``state`` inside a build_world() world; commits."""
+# The same walk for a nomination of the second township's branch.
+SECOND_TOWNSHIP = {"chair1": "chair2", "branch1": "branch2", "town1": "town2"}
+
+
+def bring_to(nomination_, state: str, people: dict[str, str] | None = None) -> Nomination:
+    """Walk the real workflow (``fire``) to ``state`` inside a build_world() world; commits.
+    ``people`` swaps who acts (e.g. SECOND_TOWNSHIP)."""
+    from datetime import timedelta
+
     from states.nomination import fire
 
+    vote = {"vote_due": 10, "vote_present": 9, "vote_in_favour": 8}
     for event, username in ROUTE_TO[state]:
-        fire(nomination_, event, user_named(username), "测试意见", data=dict(vote_due=10, vote_present=9,
-                                                                          vote_in_favour=8))
+        # The notice can only end once its last day is over: step past it.
+        today = nomination_.notice_ends_on + timedelta(days=1) if event == "end_notice" else None
+        fire(nomination_, event, user_named((people or {}).get(username, username)), "测试意见", data=vote,
+             today=today)
     db.session.commit()
     assert nomination_.state == state
     return nomination_

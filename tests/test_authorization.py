@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -31,6 +32,7 @@ from states.nomination import fire
 from tests import factories
 from tests.conftest import _app, _empty_postgres
 from workflow_app.auth.models import RoleAssignment, User
+from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import db
 from workflow_app.nominations import services
 from workflow_app.nominations.models import Attachment, AuditEntry, Nomination
@@ -123,10 +125,22 @@ def nomination_at(world, state: str, *, attachment: bool = False, campaign=None,
     if attachment:
         services.add_attachment(nomination, FileStorage(io.BytesIO(PDF), filename="先进事迹证明.pdf"), world.chair1)
     for event, username in PATH_TO[state]:
+        if event == "end_notice":
+            notice_over(nomination)
         fire(nomination, event, user_named(username), "意见")
     db.session.commit()
     assert nomination.state == state
     return nomination
+
+
+def notice_over(nomination: Nomination) -> None:
+    """Move the notice period into the past (committed): the notice may end only once its last day
+    is over. A plain UPDATE, so the version (and a snapshot taken before) stays as it was."""
+    ended = china_today() - timedelta(days=1)
+    db.session.execute(update(Nomination).where(Nomination.id == nomination.id).values(
+        notice_starts_on=ended - timedelta(days=6), notice_ends_on=ended))
+    db.session.commit()
+    db.session.refresh(nomination)
 
 
 def snapshot(nomination: Nomination) -> tuple:
@@ -324,6 +338,9 @@ def test_each_workflow_step_belongs_to_exactly_one_person(
         offered = offered_events(client.get(f"/nominations/{nomination.id}").get_data(as_text=True))
         assert (event in offered) == (username == the_one), f"the {event} button is shown to the wrong people"
     before = snapshot(nomination)
+    if event == "end_notice":
+        # Only now, after the page was looked at (a view closes a notice that is over by itself).
+        notice_over(nomination)
 
     response = post_event(client, nomination, event, "理由充分")
 

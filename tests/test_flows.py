@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -58,6 +59,12 @@ def test_person_honor_climbs_branch_township_county_then_notice_and_approval(cli
         assert nomination.state == expected
 
     login_as("admin")
+    act(client, nomination, "end_notice", "公示期满无异议")  # too early: the notice is still running
+    db.session.refresh(nomination)
+    assert nomination.state == "public_notice"
+    nomination.notice_starts_on -= timedelta(days=8)
+    nomination.notice_ends_on -= timedelta(days=8)
+    db.session.commit()
     act(client, nomination, "end_notice", "公示期满无异议")
     db.session.refresh(nomination)
     assert nomination.state == "approved"

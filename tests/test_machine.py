@@ -24,6 +24,9 @@ ACTOR = {
     "return_for_revision": lambda state: {"branch_review": "branch1", "township_review": "town1"}.get(state, "county"),
     "reject": lambda state: {"branch_review": "branch1", "township_review": "town1"}.get(state, "county"),
     "end_notice": lambda state: "admin",
+    "raise_objection": lambda state: None,  # the public, through the notice page
+    "dismiss_objection": lambda state: "county",
+    "uphold_objection": lambda state: "county",
     "certify": lambda state: "admin",
     "revoke": lambda state: "admin",
 }
@@ -61,15 +64,20 @@ def test_every_event_from_every_state(world, state, event):
     """Allowed pairs move to their destination with one audit row; all others are refused and change nothing."""
     nomination = bring_to(make(world), state)
     before = audit_count(nomination)
-    actor = user_named(ACTOR[event](state))
+    username = ACTOR[event](state)
+    actor = user_named(username) if username else None
+    # Ending the notice waits for its last day to pass; everything else happens today.
+    today = nomination.notice_ends_on + timedelta(days=1) if event == "end_notice" and nomination.notice_ends_on \
+        else None
     if (state, event) in ALLOWED:
-        fire(nomination, event, actor, "意见", data={"vote_due": 10, "vote_present": 9, "vote_in_favour": 8})
+        fire(nomination, event, actor, "意见", data={"vote_due": 10, "vote_present": 9, "vote_in_favour": 8},
+             today=today)
         db.session.commit()
         assert nomination.state == ALLOWED[(state, event)]
         assert audit_count(nomination) == before + 1
     else:
         with pytest.raises(TransitionRefused):
-            fire(nomination, event, actor, "意见")
+            fire(nomination, event, actor, "意见", today=today)
         db.session.rollback()
         db.session.refresh(nomination)
         assert nomination.state == state
@@ -136,10 +144,15 @@ def test_no_one_reviews_a_nomination_they_submitted(world):
     assert "submitted" in str(refusal.value) or "提交" in str(refusal.value) or "申报" in str(refusal.value)
 
 
-def test_only_a_county_admin_ends_the_notice(world):
+def test_only_a_county_admin_or_the_system_ends_the_notice_and_only_after_it(world):
     nomination = bring_to(make(world), "public_notice")
+    after = nomination.notice_ends_on + timedelta(days=1)
     with pytest.raises(TransitionRefused):
-        fire(nomination, "end_notice", world.county_reviewer)
+        fire(nomination, "end_notice", world.county_reviewer, today=after)
+    with pytest.raises(TransitionRefused):  # the last day itself still belongs to the notice
+        fire(nomination, "end_notice", None, today=nomination.notice_ends_on)
+    fire(nomination, "end_notice", None, today=after)
+    assert (nomination.state, nomination.notice_result) == ("approved", "no_objection")
 
 
 @pytest.mark.parametrize("shift", ["before", "after"])
@@ -291,7 +304,7 @@ def test_audit_row_records_the_transition(world):
 def test_notice_period_is_set_when_the_county_approves(world):
     world.campaign.notice_days = 7
     nomination = bring_to(make(world), "public_notice")
-    assert nomination.notice_starts_on == china_today()
+    assert nomination.notice_starts_on == china_today() + timedelta(days=1)  # from the day after the decision
     assert nomination.notice_ends_on - nomination.notice_starts_on == timedelta(days=6)
     assert isinstance(nomination.notice_ends_on, date)
 

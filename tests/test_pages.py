@@ -87,8 +87,8 @@ def test_admin_sets_up_a_campaign_and_its_quotas(client, world, login_as):
     honors = [factories.honor("model_worker_home").id, factories.honor("advanced_worker").id]
     response = client.post("/admin/campaigns/new", data={
         "name": "2027年度评选", "year": 2027, "opens_on": "2027-03-01", "closes_on": "2027-05-31",
-        "notice_days": 5, "notice_working_days": "y", "vote_quorum_numerator": 4, "vote_quorum_denominator": 5,
-        "honor_types": honors})
+        "notice_days": 5, "notice_working_days": "y", "after_dismissal": "fresh", "reminder_days": 4,
+        "vote_quorum_numerator": 4, "vote_quorum_denominator": 5, "honor_types": honors})
     assert response.status_code == 302, response.get_data(as_text=True)
     campaign_id = int(response.headers["Location"].split("/")[-2])
     key = f"q-{world.town1.id}-{honors[0]}"

@@ -11,6 +11,18 @@ from workflow_app.orgs.models import OrgUnit
 
 
 def register_cli(app: Flask) -> None:
+    from workflow_app.certificates.cli import group as certificates_group
+
+    app.cli.add_command(certificates_group)
+
+    from workflow_app.notifications.cli import group as reminders_group
+
+    app.cli.add_command(reminders_group)
+
+    from workflow_app.notice.cli import group as notices_group
+
+    app.cli.add_command(notices_group)
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Load the Shenqiu County demo (idempotent) and print the demo logins."""

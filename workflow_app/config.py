@@ -74,6 +74,22 @@ def load_config(overrides: dict | None = None) -> dict:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "PAGE_SIZE": 20,
+        # The address printed in certificate QR codes; defaults to the address of the request.
+        "PUBLIC_BASE_URL": env.get("WORKFLOW_PUBLIC_URL", ""),
+        "CERTIFICATE_TITLE_FONT": env.get("WORKFLOW_CERTIFICATE_TITLE_FONT", ""),
+        "CERTIFICATE_BODY_FONT": env.get("WORKFLOW_CERTIFICATE_BODY_FONT", ""),
+        # Notification e-mail; none is sent while MAIL_SERVER is empty.
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _truthy(env.get("MAIL_USE_TLS")),
+        "MAIL_FROM": env.get("MAIL_FROM", ""),
+        "MAIL_TIMEOUT": 10,
+        # Public objections: per-IP limit, and how long the form must have been open (bots post at once).
+        "OBJECTION_RATE_LIMIT": env.get("WORKFLOW_OBJECTION_RATE_LIMIT") or "5 per hour",
+        "OBJECTION_MIN_SECONDS": int(env.get("WORKFLOW_OBJECTION_MIN_SECONDS") or 5),
+        "OBJECTION_MAX_SECONDS": int(env.get("WORKFLOW_OBJECTION_MAX_SECONDS") or 24 * 3600),
     }
     config.update(overrides)
     return config

@@ -1,12 +1,15 @@
 """Who may see and do what. Detail pages and list queries use the same rules, so a
-list never shows what the detail page would refuse, and the other way round."""
+list never shows what the detail page would refuse, and the other way round.
+
+A delegate (see ``notifications.delegations``) sees and acts on what their delegators review,
+on the days of the delegation only: the same rules, applied to the delegator's reviewer roles."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from states.nomination import EDITABLE, REVIEW_STATE
-from workflow_app.auth.models import User
+from workflow_app.auth.models import RoleAssignment, User
 from workflow_app.nominations.models import Nomination
 from workflow_app.orgs.models import OrgUnit
 
@@ -15,14 +18,32 @@ def _units_under(paths: list[str]):
     return select(OrgUnit.id).where(or_(*[OrgUnit.path.startswith(path) for path in paths]))
 
 
+def delegated_reviews(user: User) -> list[RoleAssignment]:
+    """The reviewer roles of everyone ``user`` stands in for today (China date). Looked up once
+    per request: lists, the header count and detail pages all ask."""
+    from flask import g, has_request_context
+
+    from workflow_app.core.timeutil import china_today
+    from workflow_app.notifications.delegations import active_delegators
+
+    if user is None or not getattr(user, "id", None):
+        return []
+    key = (user.id, china_today())
+    cache = g.setdefault("_delegated_reviews", {}) if has_request_context() else {}
+    if key not in cache:
+        cache[key] = [a for delegator in active_delegators(user, key[1]) for a in delegator.assignments("reviewer")]
+    return cache[key]
+
+
 def visible_filter(user: User) -> ColumnElement[bool]:
     """Nominations ``user`` may see: their own unit's (drafts too) as a chair; every
-    submitted one in their jurisdiction as a reviewer or administrator."""
+    submitted one in their jurisdiction as a reviewer or administrator (or as a delegate)."""
     clauses = []
     chair_paths = [a.org_unit.path for a in user.assignments("submitter")]
     if chair_paths:
         clauses.append(Nomination.org_unit_id.in_(_units_under(chair_paths)))
     oversight_paths = [a.org_unit.path for a in user.roles if a.role in ("reviewer", "admin")]
+    oversight_paths += [a.org_unit.path for a in delegated_reviews(user)]
     if oversight_paths:
         clauses.append(and_(Nomination.state != "draft", Nomination.org_unit_id.in_(_units_under(oversight_paths))))
     return or_(*clauses) if clauses else false()
@@ -35,7 +56,9 @@ def can_view(user: User, nomination: Nomination) -> bool:
             continue
         if assignment.role == "submitter" or nomination.state != "draft":
             return True
-    return False
+    if nomination.state == "draft":
+        return False
+    return any(a.org_unit.contains(unit) for a in delegated_reviews(user))
 
 
 def can_edit(user: User, nomination: Nomination) -> bool:
@@ -50,25 +73,32 @@ def submitting_units(user: User) -> list[OrgUnit]:
     return [a.org_unit for a in user.assignments("submitter") if a.org_unit.level == "branch"]
 
 
+def _review_clause(assignment: RoleAssignment, people: list[int]) -> ColumnElement[bool]:
+    """Reviews waiting at ``assignment``'s level in its subtree, except submissions of ``people``."""
+    return and_(
+        Nomination.state == REVIEW_STATE[assignment.org_unit.level],
+        Nomination.org_unit_id.in_(_units_under([assignment.org_unit.path])),
+        Nomination.created_by_id.not_in(people),
+        or_(Nomination.submitted_by_id.is_(None), Nomination.submitted_by_id.not_in(people)),
+    )
+
+
 def todo_filter(user: User) -> ColumnElement[bool]:
     """Nominations waiting for ``user``: reviews at their level in their jurisdiction (not
-    their own submissions), returned nominations of their unit, notices for admins to close."""
+    their own submissions), returned nominations of their unit, notices for admins to close,
+    and the reviews of those they stand in for today (not the delegate's nor the delegator's own)."""
     clauses = []
     for assignment in user.roles:
         units = _units_under([assignment.org_unit.path])
         if assignment.role == "reviewer" and assignment.org_unit.level in REVIEW_STATE:
-            clauses.append(
-                and_(
-                    Nomination.state == REVIEW_STATE[assignment.org_unit.level],
-                    Nomination.org_unit_id.in_(units),
-                    Nomination.created_by_id != user.id,
-                    or_(Nomination.submitted_by_id.is_(None), Nomination.submitted_by_id != user.id),
-                )
-            )
+            clauses.append(_review_clause(assignment, [user.id]))
         elif assignment.role == "submitter":
             clauses.append(and_(Nomination.state == "returned", Nomination.org_unit_id.in_(units)))
         elif assignment.role == "admin" and assignment.org_unit.level == "county":
             clauses.append(and_(Nomination.state == "public_notice", Nomination.org_unit_id.in_(units)))
+    for assignment in delegated_reviews(user):
+        if assignment.org_unit.level in REVIEW_STATE:
+            clauses.append(_review_clause(assignment, [user.id, assignment.user_id]))
     return or_(*clauses) if clauses else false()
 
 

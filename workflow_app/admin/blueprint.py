@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from PIL import Image
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from workflow_app.admin.forms import CampaignForm
+from workflow_app.admin.forms import CampaignForm, CertificateTemplateForm
 from workflow_app.campaigns.models import Campaign, HonorType
 from workflow_app.campaigns.services import quota_table, quota_units, set_quota
+from workflow_app.certificates.printing import preview_pdf
 from workflow_app.extensions import db
 from workflow_app.nominations.forms import DeleteForm
+from workflow_app.nominations.services import sniff_type
 from workflow_app.policy import admin_counties, can_administer
 from workflow_app.web import get_or_404
 
@@ -44,8 +49,8 @@ def _campaign_form(campaign: Campaign | None) -> CampaignForm:
 
 
 def _save(form: CampaignForm, campaign: Campaign) -> None:
-    for name in ("name", "year", "opens_on", "closes_on", "notice_days", "notice_working_days",
-                 "vote_quorum_numerator", "vote_quorum_denominator"):
+    for name in ("name", "year", "opens_on", "closes_on", "notice_days", "notice_working_days", "after_dismissal",
+                 "reminder_days", "vote_quorum_numerator", "vote_quorum_denominator"):
         setattr(campaign, name, form[name].data)
     campaign.honor_types = list(db.session.scalars(select(HonorType).where(HonorType.id.in_(form.honor_types.data))))
 
@@ -121,3 +126,85 @@ def quotas(campaign_id: int):
         flash(_("Some quotas were not valid; nothing was saved."), "danger")
     return render_template("admin/quotas.html", campaign=campaign, units=units, table=table,
                            errors=errors, form=form, posted=request.form)
+
+
+# ---------------------------------------------------------------- certificate templates
+def _image(upload, allowed: tuple[str, ...]) -> bytes | None:
+    """The uploaded image's bytes if it really is one of ``allowed`` (sniffed, then decoded)."""
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    content = upload.read(5 * 1024 * 1024 + 1)
+    if len(content) > 5 * 1024 * 1024:
+        raise ValueError(_("The image is larger than 5 MB."))
+    kind = sniff_type(content[:16])
+    if kind not in allowed:
+        raise ValueError(_("This file is not an image of the accepted type."))
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+    except Exception:  # Pillow raises many kinds for broken files
+        raise ValueError(_("The image could not be read.")) from None
+    return content
+
+
+def _load_honor_type(honor_type_id: int) -> HonorType:
+    _counties()
+    return get_or_404(HonorType, honor_type_id)
+
+
+def _template_values(form: CertificateTemplateForm, honor_type: HonorType) -> dict:
+    values = {name: form[name].data or "" for name in
+              ("certificate_title", "certificate_wording", "issuer", "number_prefix", "number_format")}
+    values["seal_png"] = None if form.remove_seal.data else honor_type.seal_png
+    values["background_image"] = None if form.remove_background.data else honor_type.background_image
+    seal = _image(form.seal.data, ("image/png",))
+    background = _image(form.background.data, ("image/png", "image/jpeg"))
+    if seal:
+        values["seal_png"] = seal
+    if background:
+        values["background_image"] = background
+    return values
+
+
+@bp.route("/honor-types")
+@login_required
+def honor_types():
+    _counties()
+    rows = db.session.scalars(select(HonorType).order_by(HonorType.sort_order)).all()
+    return render_template("admin/honor_types.html", honor_types=rows)
+
+
+@bp.route("/honor-types/<int:honor_type_id>/certificate", methods=["GET", "POST"])
+@login_required
+def certificate_template(honor_type_id: int):
+    honor_type = _load_honor_type(honor_type_id)
+    form = CertificateTemplateForm(obj=honor_type)
+    if form.validate_on_submit():
+        try:
+            values = _template_values(form, honor_type)
+        except ValueError as error:
+            flash(str(error), "danger")
+        else:
+            for name, value in values.items():
+                setattr(honor_type, name, value)
+            db.session.commit()
+            flash(_("Template saved. Certificates issued from now on use it; issued ones keep their text."),
+                  "success")
+            return redirect(url_for(".certificate_template", honor_type_id=honor_type.id))
+    return render_template("admin/certificate_template.html", form=form, honor_type=honor_type)
+
+
+@bp.route("/honor-types/<int:honor_type_id>/certificate/preview", methods=["POST"])
+@login_required
+def certificate_preview(honor_type_id: int):
+    """The form's values, unsaved, on a sample certificate."""
+    honor_type = _load_honor_type(honor_type_id)
+    form = CertificateTemplateForm()
+    if not form.validate_on_submit():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        abort(400, errors or _("The template is not valid."))
+    try:
+        values = _template_values(form, honor_type)
+    except ValueError as error:
+        abort(400, str(error))
+    return preview_pdf(honor_type, values)

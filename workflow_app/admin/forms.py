@@ -1,6 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectMultipleField, StringField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -15,6 +25,12 @@ class CampaignForm(FlaskForm):
         DataRequired(_l("Please enter the number of days.")),
         NumberRange(min=1, max=60, message=_l("From 1 to 60 days."))])
     notice_working_days = BooleanField(_l("Count working days only"))
+    after_dismissal = SelectField(_l("After a dismissed objection"), default="remainder", choices=[
+        SelectChoice("remainder", _l("The notice resumes for the days that were left")),
+        SelectChoice("fresh", _l("A fresh notice period starts"))])
+    reminder_days = IntegerField(_l("Remind about to-dos older than (days)"), default=3, validators=[
+        DataRequired(_l("Please enter the number of days.")),
+        NumberRange(min=1, max=60, message=_l("From 1 to 60 days."))])
     vote_quorum_numerator = IntegerField(_l("Vote quorum (numerator)"), default=4, validators=[
         DataRequired(), NumberRange(min=1, max=99)])
     vote_quorum_denominator = IntegerField(_l("Vote quorum (denominator)"), default=5, validators=[
@@ -30,3 +46,36 @@ class CampaignForm(FlaskForm):
     def validate_vote_quorum_numerator(self, field):
         if field.data and self.vote_quorum_denominator.data and field.data > self.vote_quorum_denominator.data:
             raise ValidationError(_l("A quorum cannot exceed one whole."))
+
+
+class CertificateTemplateForm(FlaskForm):
+    """What a certificate of one honor type says and looks like."""
+
+    certificate_title = StringField(_l("Title"), validators=[DataRequired(_l("Please enter a title.")),
+                                                             Length(max=64)])
+    certificate_wording = TextAreaField(_l("Wording"), validators=[Length(max=500)], render_kw={"rows": 3})
+    issuer = StringField(_l("Issuer"), validators=[DataRequired(_l("Please enter the issuer.")), Length(max=120)])
+    number_prefix = StringField(_l("Number prefix"), validators=[Length(max=16)])
+    number_format = StringField(_l("Number format"), validators=[DataRequired(_l("Please enter a format.")),
+                                                                 Length(max=120)])
+    seal = FileField(_l("Seal (PNG with a transparent background)"))
+    remove_seal = BooleanField(_l("Remove the seal"))
+    background = FileField(_l("Background image (PNG or JPEG)"))
+    remove_background = BooleanField(_l("Remove the background"))
+
+    def validate_certificate_wording(self, field):
+        from workflow_app.certificates.services import WordingError, check_wording
+
+        if field.data:
+            try:
+                check_wording(field.data)
+            except WordingError as error:
+                raise ValidationError(error.message) from None
+
+    def validate_number_format(self, field):
+        from workflow_app.certificates.numbering import NumberFormatError, check_number_format
+
+        try:
+            check_number_format(field.data or "")
+        except NumberFormatError as error:
+            raise ValidationError(error.message) from None

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow_app.extensions import db
 from workflow_app.orgs.models import OrgUnit
 
 NOMINEE_KINDS = ("person", "organisation")
+DEFAULT_NUMBER_FORMAT = "{prefix}-{year}-{seq:04d}"  # the seed sets each county's own
 
 
 class HonorType(db.Model):
@@ -35,6 +48,10 @@ class HonorType(db.Model):
     certificate_wording: Mapped[str] = mapped_column(Text, default="")
     issuer: Mapped[str] = mapped_column(String(120), default="")
     number_prefix: Mapped[str] = mapped_column(String(16), default="")
+    # Placeholders {year}, {prefix} and {seq} (with a format spec such as {seq:04d})
+    number_format: Mapped[str] = mapped_column(String(120), default=DEFAULT_NUMBER_FORMAT)
+    seal_png: Mapped[bytes | None] = mapped_column(LargeBinary)  # the red seal, PNG with transparency
+    background_image: Mapped[bytes | None] = mapped_column(LargeBinary)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -64,6 +81,10 @@ class Campaign(db.Model):
     closes_on: Mapped[date] = mapped_column(Date)
     notice_days: Mapped[int] = mapped_column(Integer, default=7)
     notice_working_days: Mapped[bool] = mapped_column(Boolean, default=False)
+    # After a dismissed objection: "remainder" resumes the days left, "fresh" starts a new period.
+    after_dismissal: Mapped[str] = mapped_column(String(16), default="remainder")
+    # To-dos older than this many days are flagged and reminded daily.
+    reminder_days: Mapped[int] = mapped_column(Integer, default=3)
     # Democratic vote rule: present / due >= quorum, in favour / present > majority.
     vote_quorum_numerator: Mapped[int] = mapped_column(Integer, default=4)
     vote_quorum_denominator: Mapped[int] = mapped_column(Integer, default=5)

@@ -1,4 +1,5 @@
-"""The Shenqiu County demo: units, users, one open campaign and nominations in every state.
+"""The Shenqiu County demo: units, users, one open campaign and nominations in every state
+(with certificates for the certified one and a revoked one, and a demo seal on every honor type).
 
 Nominations reach their states through the real workflow (``fire``), so their timelines
 are real audit rows. Running it twice changes nothing."""
@@ -15,6 +16,7 @@ from states.nomination import fire
 from workflow_app.auth.models import User
 from workflow_app.auth.services import create_user
 from workflow_app.campaigns.models import Campaign, HonorType, Quota
+from workflow_app.certificates.pdf.seal import demo_seal_png
 from workflow_app.core.idnumber import check_character
 from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import db
@@ -88,6 +90,9 @@ def _users(units: dict[str, OrgUnit]) -> dict[str, User]:
 def _campaign(county: OrgUnit, units: dict[str, OrgUnit]) -> Campaign:
     today = china_today()
     honor_types = list(db.session.scalars(select(HonorType).order_by(HonorType.sort_order)))
+    seal = demo_seal_png("沈丘县总工会")
+    for honor in honor_types:
+        honor.seal_png = honor.seal_png or seal
     campaign = Campaign(name="工会创先争优评选表彰", year=today.year, county=county,
                         opens_on=today - timedelta(days=30), closes_on=today + timedelta(days=45),
                         notice_days=7, honor_types=honor_types)
@@ -144,7 +149,9 @@ def _person(units, users, campaign, honor, person) -> Nomination:
 def _advance(nomination: Nomination, target: str, users: dict[str, User]) -> None:
     """Walk the real workflow to ``target``, as the people who would do it."""
     def step(event, who, comment="", **data):
-        fire(nomination, event, users[who], comment, client_ip="127.0.0.1", data=data)
+        # The demo's notices have run their course: end them as of the day after.
+        today = nomination.notice_ends_on + timedelta(days=1) if event == "end_notice" else None
+        fire(nomination, event, users[who], comment, client_ip="127.0.0.1", data=data, today=today)
 
     if target == "draft":
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import SelectChoice
 
 from states.nomination import (
@@ -21,6 +21,7 @@ from states.nomination import (
 )
 from workflow_app.auth.services import safe_next
 from workflow_app.campaigns.models import Campaign, HonorType
+from workflow_app.certificates.services import certificate_of
 from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import db
 from workflow_app.nominations import services
@@ -34,6 +35,7 @@ from workflow_app.nominations.forms import (
 )
 from workflow_app.nominations.models import Attachment, Nomination
 from workflow_app.nominations.queries import ListFilters, visible_page
+from workflow_app.notice.services import close_due_notices, nomination_panel
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.policy import can_edit, can_view, submitting_units
 from workflow_app.web import get_or_404
@@ -56,12 +58,20 @@ def open_campaigns() -> list[Campaign]:
 
 
 def filter_options() -> dict:
+    """Choices for the list filters, limited to what the user's jurisdiction contains."""
+    paths = [a.org_unit.path for a in current_user.roles]
+    ancestor_ids = {unit_id for a in current_user.roles for unit_id in a.org_unit.ancestor_ids}
+    in_reach = or_(OrgUnit.id.in_(ancestor_ids), *[OrgUnit.path.startswith(path) for path in paths])
+    townships = db.session.scalars(
+        select(OrgUnit).where(OrgUnit.level.in_(("township", "county")), in_reach).order_by(OrgUnit.code)
+    ).all()
+    counties = [unit.id for unit in townships if unit.level == "county"]
     return {
-        "campaigns": db.session.scalars(select(Campaign).order_by(Campaign.year.desc())).all(),
-        "honor_types": db.session.scalars(select(HonorType).order_by(HonorType.sort_order)).all(),
-        "townships": db.session.scalars(
-            select(OrgUnit).where(OrgUnit.level.in_(("township", "county"))).order_by(OrgUnit.code)
+        "campaigns": db.session.scalars(
+            select(Campaign).where(Campaign.county_id.in_(counties)).order_by(Campaign.year.desc())
         ).all(),
+        "honor_types": db.session.scalars(select(HonorType).order_by(HonorType.sort_order)).all(),
+        "townships": townships,
         "states": STATES,
     }
 
@@ -69,6 +79,7 @@ def filter_options() -> dict:
 @bp.route("/")
 @login_required
 def index():
+    close_due_notices()  # notices end by themselves, whether or not cron ran
     filters = ListFilters.from_args(request.args)
     page = visible_page(current_user, filters, current_app.config["PAGE_SIZE"])
     return render_template("nominations/list.html", page=page, filters=filters, **filter_options(),
@@ -147,6 +158,7 @@ def _after_save(nomination: Nomination):
 @bp.route("/<int:nomination_id>")
 @login_required
 def show(nomination_id: int):
+    close_due_notices()
     nomination = load_visible(nomination_id)
     events = available_events(nomination, current_user)
     chain = review_chain(nomination)
@@ -164,6 +176,8 @@ def show(nomination_id: int):
         delete_form=DeleteForm(),
         quota=quota,
         quota_used=quota_used(nomination) if quota else None,
+        certificate=certificate_of(nomination),
+        panel=nomination_panel(current_user, nomination),
     )
 
 

@@ -115,6 +115,9 @@ class Nomination(db.Model):
 
     notice_starts_on: Mapped[date | None] = mapped_column(Date)
     notice_ends_on: Mapped[date | None] = mapped_column(Date)
+    notice_result: Mapped[str | None] = mapped_column(String(64))  # e.g. "no_objection", kept for the record
+    # When the nomination reached its current state: reminders count from here.
+    state_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     campaign: Mapped[Campaign] = relationship(lazy="joined")
     honor_type: Mapped[HonorType] = relationship(lazy="joined")
@@ -180,6 +183,9 @@ class AuditEntry(db.Model):
     actor_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
     actor_unit_name: Mapped[str] = mapped_column(String(120), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
+    # Set when a delegate acted: whose to-do it was.
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    on_behalf_of_name: Mapped[str | None] = mapped_column(String(64))
     client_ip: Mapped[str | None] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -174,19 +174,24 @@ def remove_attachment(attachment: Attachment) -> Path:
 def perform_transition(nomination: Nomination, event: str, actor: User, comment: str = "", *,
                        expected_version: int | None = None, client_ip: str | None = None,
                        data: dict | None = None) -> AuditEntry:
-    """Fire the event and commit; on a lost race, roll back and say who was first."""
+    """Fire the event and commit; on a lost race, roll back and say who was first. After the
+    commit, notify the people concerned (``notifications.services.notify_transition``)."""
     nomination_id = nomination.id
     try:
         entry = fire(nomination, event, actor, comment, client_ip=client_ip,
                      expected_version=expected_version, data=data)
         db.session.commit()
-        return entry
     except ConcurrentChange:
         db.session.rollback()
         raise NominationError(already_handled_message(nomination_id)) from None
     except TransitionRefused:
         db.session.rollback()
         raise
+    # Committed: only now may anything leave the transaction (in-app notifications, e-mail).
+    from workflow_app.notifications.services import notify_transition
+
+    notify_transition(entry)
+    return entry
 
 
 def already_handled_message(nomination_id: int):

@@ -47,6 +47,15 @@
     });
   });
 
+  // "Select all" boxes in table headers.
+  document.querySelectorAll("input.select-all").forEach(function (box) {
+    box.addEventListener("change", function () {
+      box.closest("form").querySelectorAll("input[name=" + box.dataset.target + "]").forEach(function (item) {
+        item.checked = box.checked;
+      });
+    });
+  });
+
   // Warn before leaving a form with unsaved changes.
   document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
     var dirty = false;

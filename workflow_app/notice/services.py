@@ -1,0 +1,263 @@
+"""Public notice (公示): closing notices that are over, objections, and what the public page lists.
+
+Plain functions. ``close_due_notices`` and ``record_objection`` commit (each close on its own; an
+objection together with its state change); the rest only read."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, Signer
+from sqlalchemy import select
+
+from states.nomination import ConcurrentChange, TransitionRefused, fire, open_objections
+from workflow_app.auth.models import User
+from workflow_app.campaigns.models import Campaign, HonorType
+from workflow_app.core import timeutil
+from workflow_app.extensions import db
+from workflow_app.nominations.models import Nomination
+from workflow_app.nominations.services import NominationError, clean_filename, human_size, sniff_type, upload_folder
+from workflow_app.notice.models import Objection
+from workflow_app.orgs.models import OrgUnit
+from workflow_app.orgs.services import ancestor_at_level
+
+log = logging.getLogger(__name__)
+
+CHANNEL_LABELS = {"online": _l("Online"), "phone": _l("Phone"), "letter": _l("Letter")}
+STATUS_LABELS = {"open": _l("Under investigation"), "upheld": _l("Upheld"), "dismissed": _l("Dismissed")}
+RESULT_LABELS = {"no_objection": _l("No objection (公示无异议)"), "objection_upheld": _l("Objection upheld")}
+
+
+# ---------------------------------------------------------------- closing
+def due_notice_ids(today: date) -> list[int]:
+    """Nominations under notice whose last day (24:00 China time) is before ``today``."""
+    return list(db.session.scalars(
+        select(Nomination.id).where(Nomination.state == "public_notice", Nomination.notice_ends_on < today)
+        .order_by(Nomination.id)))
+
+
+def close_due_notices(today: date | None = None) -> int:
+    """End every notice whose period is over, as the system; returns how many this call closed.
+
+    Runs from the ``notices close`` command and at the start of the pages that show nominations, so
+    nothing waits for cron. Each close commits on its own; a close someone else made first (the
+    version column refuses the second write) or one no longer possible is skipped, so every notice
+    ends exactly once however many of these run together."""
+    today = today or timeutil.china_today()
+    closed = 0
+    for nomination_id in due_notice_ids(today):
+        nomination = db.session.get(Nomination, nomination_id)
+        if nomination is None or nomination.state != "public_notice":
+            continue
+        try:
+            fire(nomination, "end_notice", None, today=today)
+            db.session.commit()
+            closed += 1
+        except (ConcurrentChange, TransitionRefused) as reason:
+            db.session.rollback()
+            log.info("notice of nomination %s not closed here: %s", nomination_id, reason)
+    return closed
+
+
+# ---------------------------------------------------------------- the public page
+@dataclass
+class NoticeRow:
+    nomination: Nomination
+    unit: str
+    township: str
+    honor: str
+
+
+def township_name(unit: OrgUnit) -> str:
+    township = ancestor_at_level(unit, "township")
+    return township.name if township is not None else str(_l("County-direct"))
+
+
+def notice_rows(campaign_id: int | None = None) -> list[tuple[Campaign, list[NoticeRow]]]:
+    """Per campaign, the nominations under public notice, in honor, township and name order.
+    Only what a notice may publish is taken: never ID numbers, phones or birth dates."""
+    query = (select(Nomination).join(Nomination.campaign).join(Nomination.honor_type)
+             .where(Nomination.state == "public_notice")
+             .order_by(Campaign.year.desc(), Campaign.id, HonorType.sort_order, Nomination.quota_unit_id,
+                       Nomination.nominee_name, Nomination.id))
+    if campaign_id is not None:
+        query = query.where(Nomination.campaign_id == campaign_id)
+    grouped: dict[int, tuple[Campaign, list[NoticeRow]]] = {}
+    for nomination in db.session.scalars(query):
+        unit = (nomination.work_unit if nomination.is_person else None) or nomination.org_unit.name
+        row = NoticeRow(nomination=nomination, unit=unit, township=township_name(nomination.org_unit),
+                        honor=nomination.honor_type.name)
+        grouped.setdefault(nomination.campaign_id, (nomination.campaign, []))[1].append(row)
+    return list(grouped.values())
+
+
+def period_of(rows: list[NoticeRow]) -> tuple[date | None, date | None]:
+    """The span of a list's notice periods (they differ when the county approved on different days)."""
+    starts = [r.nomination.notice_starts_on for r in rows if r.nomination.notice_starts_on]
+    ends = [r.nomination.notice_ends_on for r in rows if r.nomination.notice_ends_on]
+    return (min(starts) if starts else None, max(ends) if ends else None)
+
+
+# ---------------------------------------------------------------- who sees objectors
+def may_see_objector(user, nomination: Nomination) -> bool:
+    """County reviewers and county administrators over the nominating unit; nobody else."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return any(a.role in ("reviewer", "admin") and a.org_unit.level == "county" and a.org_unit.contains(
+        nomination.org_unit) for a in user.roles)
+
+
+def may_enter_objection(user, nomination: Nomination) -> bool:
+    """A county reviewer over the nominating unit enters objections received by phone or letter."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return any(a.role == "reviewer" and a.org_unit.level == "county" and a.org_unit.contains(nomination.org_unit)
+               for a in user.roles)
+
+
+def objections_of(nomination: Nomination) -> list[Objection]:
+    return list(db.session.scalars(select(Objection).where(Objection.nomination_id == nomination.id)
+                                   .order_by(Objection.id)))
+
+
+def accepts_objections(nomination: Nomination) -> bool:
+    """Under notice, or already under investigation for an earlier objection (it joins that one)."""
+    if nomination.state == "public_notice":
+        return True
+    return nomination.state == "county_review" and bool(open_objections(nomination))
+
+
+# ---------------------------------------------------------------- bot protection
+def _signer() -> Signer:
+    return Signer(current_app.config["SECRET_KEY"], salt="notice-objection-form")
+
+
+def form_token(nomination_id: int, issued_at: int | None = None) -> str:
+    """A signed "this form was shown for this nomination at this time" for the hidden field."""
+    issued = int(time.time()) if issued_at is None else int(issued_at)
+    return _signer().sign(f"{nomination_id}.{issued}").decode()
+
+
+def token_problem(token: str | None, nomination_id: int, now: float | None = None):
+    """None when the form was shown by us, for this nomination, long enough ago (a person reads and
+    writes; a bot posts at once) and not too long ago; else a reason for the person."""
+    now = time.time() if now is None else now
+    try:
+        value = _signer().unsign(token or "").decode()
+        shown_for, issued = value.split(".")
+        shown_for, issued = int(shown_for), int(issued)
+    except (BadSignature, ValueError, UnicodeDecodeError):
+        return _l("The form could not be accepted. Please load it again and resend.")
+    if shown_for != nomination_id:
+        return _l("The form could not be accepted. Please load it again and resend.")
+    age = now - issued
+    if age < current_app.config["OBJECTION_MIN_SECONDS"]:
+        return _l("The form was sent too quickly. Please check it and send it again.")
+    if age > current_app.config["OBJECTION_MAX_SECONDS"]:
+        return _l("The form has expired. Please send it again.")
+    return None
+
+
+# ---------------------------------------------------------------- recording objections
+def _store_attachment(upload) -> tuple[str, str, str] | None:
+    """(name, type, storage name) of a checked upload, or None when there is none."""
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        raise NominationError(_l("The file is larger than the limit of %(size)s.", size=human_size(limit)))
+    if not content:
+        raise NominationError(_l("The file is empty."))
+    content_type = sniff_type(content[:16])
+    if content_type is None:
+        raise NominationError(_l("Only PDF, JPEG and PNG files are accepted; this file is none of them."))
+    storage_name = uuid.uuid4().hex
+    (upload_folder() / storage_name).write_bytes(content)
+    return clean_filename(upload.filename), content_type, storage_name
+
+
+def record_objection(nomination: Nomination, *, name: str, contact: str, text: str, upload=None,
+                     channel: str = "online", entered_by: User | None = None,
+                     client_ip: str | None = None) -> Objection:
+    """Store the objection and send the nomination back to county review, in one transaction.
+
+    Under notice, ``raise_objection`` fires as the system (the audit row is fire's); a nomination
+    already under investigation takes the objection into the same investigation. Raises
+    NominationError (the file, or notice over) or TransitionRefused; nothing is kept then."""
+    if not accepts_objections(nomination):
+        raise NominationError(_l("This nominee is not under public notice; objections are closed."))
+    stored = _store_attachment(upload)
+    try:
+        objection = Objection(nomination_id=nomination.id, objector_name=name.strip(),
+                              objector_contact=contact.strip(), text=text.strip(), channel=channel,
+                              entered_by_id=entered_by.id if entered_by else None, client_ip=client_ip,
+                              created_at=timeutil.utcnow(), status="open")
+        if stored:
+            objection.attachment_name, objection.attachment_type, objection.attachment_storage = stored
+        if nomination.state == "county_review":
+            # Joins the open investigation: a dismissal resumes with the days left when it was paused.
+            objection.days_left = min((o.days_left for o in open_objections(nomination) if o.days_left is not None),
+                                      default=None)
+        db.session.add(objection)
+        db.session.flush()
+        if nomination.state == "public_notice":
+            fire(nomination, "raise_objection", None, client_ip=client_ip)
+        db.session.commit()
+    except ConcurrentChange:
+        db.session.rollback()
+        _discard(stored)
+        raise NominationError(_l("The nomination changed meanwhile. Please send the objection again.")) from None
+    except BaseException:
+        db.session.rollback()
+        _discard(stored)
+        raise
+    return objection
+
+
+def _discard(stored: tuple[str, str, str] | None) -> None:
+    if stored:
+        (upload_folder() / stored[2]).unlink(missing_ok=True)
+
+
+def objection_file(objection: Objection):
+    return upload_folder() / objection.attachment_storage
+
+
+# ---------------------------------------------------------------- the nomination page
+@dataclass
+class NominationPanel:
+    """What the nomination page shows of the notice: objections (with identities for the county
+    only), the form to enter one received by phone or letter, and the notice's result."""
+
+    objections: list[Objection]
+    see_objector: bool
+    may_enter: bool
+    under_investigation: bool
+    result: object
+    people: dict[int, str]
+
+
+def nomination_panel(user, nomination: Nomination) -> NominationPanel:
+    objections = objections_of(nomination)
+    see = may_see_objector(user, nomination)
+    people: dict[int, str] = {}
+    if see:
+        ids = {o.entered_by_id for o in objections} | {o.resolved_by_id for o in objections}
+        ids.discard(None)
+        if ids:
+            people = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    return NominationPanel(
+        objections=objections,
+        see_objector=see,
+        may_enter=may_enter_objection(user, nomination) and accepts_objections(nomination),
+        under_investigation=any(o.status == "open" for o in objections),
+        result=RESULT_LABELS.get(nomination.notice_result or "", nomination.notice_result),
+        people=people,
+    )
