@@ -98,19 +98,8 @@ def may_read(username: str, state: str) -> bool:
     return username in (READERS_OF_A_DRAFT if state == "draft" else READERS_ONCE_SUBMITTED)
 
 
-# How the nomination got to each state, and who did each step: the paper process, by hand.
-PATH_TO = {
-    "draft": [],
-    "branch_review": [("submit", "chair1")],
-    "township_review": [("submit", "chair1"), ("approve", "branch1")],
-    "county_review": [("submit", "chair1"), ("approve", "branch1"), ("approve", "town1")],
-    "public_notice": [("submit", "chair1"), ("approve", "branch1"), ("approve", "town1"), ("approve", "county")],
-    "approved": [("submit", "chair1"), ("approve", "branch1"), ("approve", "town1"), ("approve", "county"),
-                 ("end_notice", "admin")],
-    "certified": [("submit", "chair1"), ("approve", "branch1"), ("approve", "town1"), ("approve", "county"),
-                  ("end_notice", "admin"), ("certify", "admin")],
-    "returned": [("submit", "chair1"), ("return_for_revision", "branch1")],
-}
+# How the nomination got to each state, and who did each step (shared with the other tests).
+PATH_TO = factories.ROUTE_TO
 
 
 # ---------------------------------------------------------------- helpers

@@ -98,12 +98,6 @@ def duplicate_id_number(nomination: Nomination | None, campaign_id: int, id_numb
 
 
 # ---------------------------------------------------------------- attachments
-@dataclass
-class StoredFile:
-    path: Path
-    attachment: Attachment
-
-
 def clean_filename(name: str) -> str:
     """Keep the user's name (Chinese included) but drop folders and control characters."""
     base = os.path.basename((name or "").replace("\\", "/"))
@@ -132,11 +126,19 @@ def upload_folder() -> Path:
     return folder
 
 
-def add_attachment(nomination: Nomination, upload, actor: User) -> Attachment:
-    """Store an upload after checking its real type and size. The file is written first under
-    a random name; if the transaction later fails, an unreferenced file is all that remains."""
-    if len(nomination.attachments) >= MAX_ATTACHMENTS:
-        raise NominationError(_l("A nomination can have at most %(count)d attachments.", count=MAX_ATTACHMENTS))
+@dataclass(frozen=True)
+class StoredUpload:
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_name: str
+
+
+def store_upload(upload) -> StoredUpload:
+    """Check an upload's size and real type (sniffed, never the client's claim) and write it under
+    a random name. The file is written before the transaction commits; if that fails, an
+    unreferenced file is all that remains."""
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     content = upload.read(limit + 1)
     if len(content) > limit:
@@ -147,11 +149,18 @@ def add_attachment(nomination: Nomination, upload, actor: User) -> Attachment:
     if content_type is None:
         raise NominationError(_l("Only PDF, JPEG and PNG files are accepted; this file is none of them."))
     storage_name = uuid.uuid4().hex
-    path = upload_folder() / storage_name
-    path.write_bytes(content)
-    attachment = Attachment(nomination=nomination, original_name=clean_filename(upload.filename),
-                            content_type=content_type, size=len(content),
-                            sha256=hashlib.sha256(content).hexdigest(), storage_name=storage_name,
+    (upload_folder() / storage_name).write_bytes(content)
+    return StoredUpload(name=clean_filename(upload.filename), content_type=content_type, size=len(content),
+                        sha256=hashlib.sha256(content).hexdigest(), storage_name=storage_name)
+
+
+def add_attachment(nomination: Nomination, upload, actor: User) -> Attachment:
+    """Attach a checked upload to the nomination (flushes; the caller commits)."""
+    if len(nomination.attachments) >= MAX_ATTACHMENTS:
+        raise NominationError(_l("A nomination can have at most %(count)d attachments.", count=MAX_ATTACHMENTS))
+    stored = store_upload(upload)
+    attachment = Attachment(nomination=nomination, original_name=stored.name, content_type=stored.content_type,
+                            size=stored.size, sha256=stored.sha256, storage_name=stored.storage_name,
                             uploaded_by_id=actor.id)
     db.session.add(attachment)
     db.session.flush()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,7 +21,7 @@ from workflow_app.campaigns.models import Campaign, HonorType
 from workflow_app.core import timeutil
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
-from workflow_app.nominations.services import NominationError, clean_filename, human_size, sniff_type, upload_folder
+from workflow_app.nominations.services import NominationError, store_upload, upload_folder
 from workflow_app.notice.models import Objection
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.orgs.services import ancestor_at_level
@@ -169,18 +168,8 @@ def _store_attachment(upload) -> tuple[str, str, str] | None:
     """(name, type, storage name) of a checked upload, or None when there is none."""
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
-    content = upload.read(limit + 1)
-    if len(content) > limit:
-        raise NominationError(_l("The file is larger than the limit of %(size)s.", size=human_size(limit)))
-    if not content:
-        raise NominationError(_l("The file is empty."))
-    content_type = sniff_type(content[:16])
-    if content_type is None:
-        raise NominationError(_l("Only PDF, JPEG and PNG files are accepted; this file is none of them."))
-    storage_name = uuid.uuid4().hex
-    (upload_folder() / storage_name).write_bytes(content)
-    return clean_filename(upload.filename), content_type, storage_name
+    stored = store_upload(upload)
+    return stored.name, stored.content_type, stored.storage_name
 
 
 def record_objection(nomination: Nomination, *, name: str, contact: str, text: str, upload=None,
