@@ -120,7 +120,8 @@ TRANSITIONS = [
     _t("withdraw", EDITABLE + IN_REVIEW, "withdrawn", None, ["actor_is_submitter", "no_open_objection"]),
     # Public notice: an objection sends it back to the county until resolved; the notice ends by
     # itself (actor None: the system) once its last day is over, or by a county admin then.
-    _t("raise_objection", "public_notice", "county_review", None, ["objection_on_record"], ["pause_notice"]),
+    _t("raise_objection", "public_notice", "county_review", None, ["public_or_county_reviewer", "objection_on_record"],
+       ["pause_notice"]),
     _t("dismiss_objection", "county_review", "public_notice", None, RESOLVE, ["dismiss_objections"]),
     _t("uphold_objection", "county_review", "rejected", None, RESOLVE, ["uphold_objections"]),
     _t("end_notice", "public_notice", "approved", None, ["system_or_county_admin", "notice_period_over"],
@@ -133,7 +134,7 @@ EVENTS = list(dict.fromkeys(t.trigger for t in TRANSITIONS))
 # Guards about who is acting; the rest are about the nomination. Buttons show when these pass.
 PERMISSION_GUARDS = {"actor_is_submitter", "actor_reviews_at_this_level", "not_own_submission",
                      "actor_is_county_admin", "system_or_county_admin", "has_open_objection",
-                     "no_open_objection", "objection_on_record"}
+                     "no_open_objection", "objection_on_record", "public_or_county_reviewer"}
 
 
 # ---------------------------------------------------------------- errors
@@ -276,6 +277,17 @@ def open_objections(nomination: Nomination) -> list:
 
     return list(db.session.scalars(select(Objection).where(Objection.nomination_id == nomination.id,
                                                            Objection.status == "open")))
+
+
+@guard
+def public_or_county_reviewer(ctx: Context):
+    """Anyone objects online (no actor); a county reviewer enters what came by phone or letter."""
+    if ctx.actor is None:
+        return None
+    ctx.acting_as = _assignment(ctx.actor, "reviewer", ctx.nomination.org_unit, "county")
+    if ctx.acting_as is None:
+        return _l("Only a county reviewer may enter an objection received by phone or letter.")
+    return None
 
 
 @guard

@@ -311,7 +311,8 @@ def test_a_county_reviewer_enters_an_objection_received_by_phone(client, world, 
     objection = db.session.scalars(select(Objection)).one()
     assert (objection.channel, objection.entered_by_id, objection.objector_name) == (
         "phone", world.county_reviewer.id, "张三")
-    assert len(audit(nomination, "raise_objection")) == 1
+    [entry] = audit(nomination, "raise_objection")
+    assert (entry.actor_name, entry.actor_role, entry.actor_unit_name) == ("刘秀兰", "reviewer", "沈丘县总工会")
 
 
 @pytest.mark.parametrize(("username", "sees_identity"), [
@@ -593,3 +594,24 @@ def test_the_campaign_form_sets_what_follows_a_dismissal_and_the_reminder_days(c
     assert (campaign.after_dismissal, campaign.reminder_days) == ("fresh", 6)
     bad = client.post(f"/admin/campaigns/{campaign.id}/edit", data={**data, "after_dismissal": "never"})
     assert bad.status_code == 200 and "invalid-feedback" in bad.get_data(as_text=True)
+
+
+def test_an_online_objection_notifies_the_county_reviewers_after_it_is_recorded(client, world):
+    from workflow_app.notifications.models import Notification
+
+    nomination = under_notice(world)
+    assert 'id="objection-received"' in post_objection(client, nomination).get_data(as_text=True)
+    notified = db.session.execute(select(Notification.user_id, Notification.kind)).all()
+    assert notified == [(world.county_reviewer.id, "objection")]
+    [entry] = audit(reload(nomination), "raise_objection")
+    assert (entry.actor_id, entry.actor_role) == (None, "system")
+
+
+def test_a_notice_closed_by_the_system_tells_the_chair(app, world):
+    from workflow_app.notifications.models import Notification
+
+    nomination = under_notice(world)
+    make_due(nomination)
+    assert services.close_due_notices() == 1
+    kinds = db.session.execute(select(Notification.user_id, Notification.kind)).all()
+    assert kinds == [(world.chair1.id, "approved")]

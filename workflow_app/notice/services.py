@@ -23,6 +23,7 @@ from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.services import NominationError, store_upload, upload_folder
 from workflow_app.notice.models import Objection
+from workflow_app.notifications.services import notify_transition
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.orgs.services import ancestor_at_level
 
@@ -55,12 +56,14 @@ def close_due_notices(today: date | None = None) -> int:
         if nomination is None or nomination.state != "public_notice":
             continue
         try:
-            fire(nomination, "end_notice", None, today=today)
+            entry = fire(nomination, "end_notice", None, today=today)
             db.session.commit()
             closed += 1
         except (ConcurrentChange, TransitionRefused) as reason:
             db.session.rollback()
             log.info("notice of nomination %s not closed here: %s", nomination_id, reason)
+            continue
+        notify_transition(entry)  # after the commit: the chair learns the honor is approved
     return closed
 
 
@@ -177,7 +180,8 @@ def record_objection(nomination: Nomination, *, name: str, contact: str, text: s
                      client_ip: str | None = None) -> Objection:
     """Store the objection and send the nomination back to county review, in one transaction.
 
-    Under notice, ``raise_objection`` fires as the system (the audit row is fire's); a nomination
+    Under notice, ``raise_objection`` fires as the public (or the county reviewer who entered a
+    call or letter); the audit row is fire's. A nomination
     already under investigation takes the objection into the same investigation. Raises
     NominationError (the file, or notice over) or TransitionRefused; nothing is kept then."""
     if not accepts_objections(nomination):
@@ -196,8 +200,10 @@ def record_objection(nomination: Nomination, *, name: str, contact: str, text: s
                                       default=None)
         db.session.add(objection)
         db.session.flush()
+        entry = None
         if nomination.state == "public_notice":
-            fire(nomination, "raise_objection", None, client_ip=client_ip)
+            # The public acts as nobody (the system); a county reviewer entering a call or letter acts as themself.
+            entry = fire(nomination, "raise_objection", entered_by, client_ip=client_ip)
         db.session.commit()
     except ConcurrentChange:
         db.session.rollback()
@@ -207,6 +213,8 @@ def record_objection(nomination: Nomination, *, name: str, contact: str, text: s
         db.session.rollback()
         _discard(stored)
         raise
+    if entry is not None:
+        notify_transition(entry)  # county reviewers learn of it, after the commit
     return objection
 
 
