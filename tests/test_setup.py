@@ -67,3 +67,23 @@ def test_the_app_refuses_a_missing_secret_outside_demo_mode(monkeypatch):
 
 def test_docs_show_the_current_workflow():
     assert mermaid() in (ROOT / "docs" / "workflow.md").read_text(encoding="utf-8")
+
+
+def test_behind_a_proxy_the_client_address_reaches_the_audit_log(app, world):
+    from tests import factories
+    from tests.conftest import IsolatedClient
+    from workflow_app import create_app
+
+    settings = {k: app.config[k] for k in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH",
+                                           "UPLOAD_FOLDER")}
+    proxied = create_app({**settings, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "PROXY_HOPS": 1})
+    proxied.test_client_class = IsolatedClient
+    nomination = factories.nomination(world.campaign, "outstanding_union_worker", world.branch1, world.chair1)
+    db.session.commit()
+    client = proxied.test_client()
+    headers = {"X-Forwarded-For": "203.0.113.7"}
+    client.post("/login", data={"username": "chair1", "password": factories.PASSWORD}, headers=headers)
+    client.post(f"/nominations/{nomination.id}/transition", data={"event": "submit", "version": nomination.version},
+                headers=headers)
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.nomination_id == nomination.id)).one()
+    assert entry.client_ip == "203.0.113.7"

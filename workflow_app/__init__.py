@@ -44,4 +44,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from workflow_app.cli import register_cli
 
     register_cli(app)
+    if app.config["PROXY_HOPS"]:
+        # Behind nginx: take the client address (rate limits, audit IP) and scheme from the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app

@@ -74,6 +74,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "PAGE_SIZE": 20,
+        # Number of reverse proxies in front of the app (0: none). Only set it when there is one,
+        # or clients could forge their address in X-Forwarded-For.
+        "PROXY_HOPS": int(env.get("WORKFLOW_PROXY_HOPS") or 0),
         # The address printed in certificate QR codes; defaults to the address of the request.
         "PUBLIC_BASE_URL": env.get("WORKFLOW_PUBLIC_URL", ""),
         "CERTIFICATE_TITLE_FONT": env.get("WORKFLOW_CERTIFICATE_TITLE_FONT", ""),
