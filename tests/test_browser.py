@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
+from flask_babel import lazy_gettext
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -262,3 +263,55 @@ def test_nomination_from_branch_chair_to_public_notice(site):
         expect(timeline.last).to_contain_text(site.world.chair1.display_name)
         site.shots.take(page, "county-public-notice")
         site.shots.on_phone(page, "county-public-notice")
+
+
+def test_bulk_approval_with_one_failure(site):
+    """The county reviewer approves three nominations at once; the second township's quota is used
+    up, so one is refused with the quota reason and the other two go to public notice."""
+    world = site.world
+    picked = []
+    for name, unit, chair, people in (("甲一", world.branch1, world.chair1, None),
+                                      ("乙二", world.branch1, world.chair1, None),
+                                      ("丙三", world.branch2, world.chair2, factories.SECOND_TOWNSHIP)):
+        item = factories.nomination(world.campaign, "outstanding_union_worker", unit, chair, nominee_name=name,
+                                    id_number=factories.id_number())
+        picked.append(factories.bring_to(item, "county_review", people).id)
+    factories.quota(world.campaign, "outstanding_union_worker", world.town2, 1)
+    factories.bring_to(factories.nomination(world.campaign, "outstanding_union_worker", world.branch2,
+                                            world.chair2, nominee_name="丁四", id_number=factories.id_number()),
+                       "public_notice", factories.SECOND_TOWNSHIP)
+    with signed_in(site, "county") as page:
+        expect(page.locator("#todo-count")).to_have_text("3")
+        for nomination_id in picked:
+            page.locator(f"#select-{nomination_id}").check()
+        page.locator("#bulk-comment").fill("县总工会审核通过")
+        site.shots.take(page, "county-bulk-select")
+        page.locator("#bulk-form button[name=event][value=approve]").click()
+
+        # The confirmation: the count, the names, the comment; nothing done yet.
+        expect(page.locator("#bulk-summary")).to_contain_text("3")
+        for name in ("甲一", "乙二", "丙三"):
+            expect(page.locator("#bulk-names")).to_contain_text(name)
+        expect(page.locator("#bulk-comment")).to_have_text("县总工会审核通过")
+        site.shots.take(page, "county-bulk-confirm")
+        page.locator("#bulk-confirm").click()
+
+        # The result: two done, one refused with the quota reason.
+        done = page.locator("#bulk-succeeded li")
+        expect(done).to_have_count(2)
+        expect(page.locator("#bulk-succeeded")).to_contain_text("甲一")
+        expect(page.locator("#bulk-succeeded")).to_contain_text("乙二")
+        failed = page.locator("#bulk-failed li")
+        expect(failed).to_have_count(1)
+        expect(failed).to_contain_text("丙三")
+        reason = lazy_gettext("The quota for %(unit)s is used up (%(used)d of %(quota)d).",
+                              unit=world.town2.name, used=1, quota=1)
+        expect(failed).to_contain_text(label(site.app, reason))
+        site.shots.take(page, "county-bulk-result")
+        site.shots.on_phone(page, "county-bulk-result")
+
+        # Back in the to-do list, only the refused one waits.
+        page.locator("#main a.btn-primary[href*='/todo/']").click()
+        expect(page.locator("#todo-count")).to_have_text("1")
+        expect(page.locator(".nomination-table tbody tr")).to_have_count(1)
+        expect(page.locator(".nomination-table tbody tr")).to_contain_text("丙三")

@@ -34,7 +34,8 @@ def add_nominations(world, count: int, state: str = "county_review"):
                                       id_number=factories.id_number()), state)
 
 
-@pytest.mark.parametrize("url", ["/todo/", "/nominations/", "/nominations/?state=county_review&q=马"])
+@pytest.mark.parametrize("url", ["/todo/", "/nominations/", "/nominations/?state=county_review&q=马",
+                                 "/nominations/?sort=-unit&q=马", "/todo/?sort=name&state=county_review"])
 def test_list_pages_cost_the_same_queries_for_2_or_20_rows(client, world, login_as, url):
     login_as("county")
     add_nominations(world, 2)
@@ -124,3 +125,23 @@ def test_quota_used_and_total_show_on_the_nomination_page(client, world, login_a
     login_as("county")
     body = client.get(f"/nominations/{nomination.id}").get_data(as_text=True)
     assert "1 / 3" in body
+
+
+def test_lists_sort_by_column_and_keep_the_filters(client, world, login_as):
+    login_as("county")
+    for name, unit, chair in (("乙", world.branch1, world.chair1), ("甲", world.branch2, world.chair2),
+                              ("丙", world.branch1, world.chair1)):
+        item = factories.nomination(world.campaign, "outstanding_union_worker", unit, chair, nominee_name=name,
+                                    id_number=factories.id_number())
+        bring_to(item, "county_review", factories.SECOND_TOWNSHIP if unit == world.branch2 else None)
+    names = lambda body: re.findall(r'class="fw-semibold">([^<]+)<', body)  # noqa: E731
+    for url in ("/nominations/", "/todo/"):
+        assert names(client.get(f"{url}?sort=name").get_data(as_text=True)) == ["丙", "乙", "甲"]
+        assert names(client.get(f"{url}?sort=-name").get_data(as_text=True)) == ["甲", "乙", "丙"]
+        by_unit = names(client.get(f"{url}?sort=unit").get_data(as_text=True))
+        assert by_unit == ["甲", "乙", "丙"]  # 东城… before 清真…; then by id
+        body = client.get(f"{url}?state=county_review&sort=name&page=1").get_data(as_text=True)
+        header = re.search(r'data-sort="name" href="([^"]+)"', body).group(1).replace("&amp;", "&")
+        assert "sort=-name" in header and "state=county_review" in header and "page=" not in header
+        assert '<input type="hidden" name="sort" value="name">' in body  # the filter form keeps it
+        assert client.get(f"{url}?sort=bogus';--").status_code == 200

@@ -105,9 +105,11 @@ def workflow_svg(current: str, states: set[str], moves: set[tuple[str, str]]) ->
             f'{escape(str(STATE_LABELS[state]))}</text></g>'
         )
     width = LEFT + 6 * COLUMN + BOX_W + 10
+    name = _l("Workflow diagram; current state: %(state)s", state=STATE_LABELS[current])
     return Markup(
         f'<svg class="workflow-diagram" viewBox="0 0 {width} {BOTTOM + BOX_H + 10}" role="img" '
-        f'aria-label="{escape(str(STATE_LABELS[current]))}" xmlns="http://www.w3.org/2000/svg">'
+        f'aria-label="{escape(str(name))}" '
+        'xmlns="http://www.w3.org/2000/svg">'
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>'
         + group + edges + "".join(boxes) + "</svg>"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from states.nomination import STATES
 from workflow_app.auth.models import User
@@ -23,6 +24,7 @@ class ListFilters:
     state: str | None = None
     q: str = ""
     page: int = 1
+    sort: str = ""  # one of SORT_KEYS, "-" in front for descending; "" is the default order
 
     @classmethod
     def from_args(cls, args) -> ListFilters:
@@ -37,6 +39,7 @@ class ListFilters:
             state=state if state in STATES else None,
             q=(args.get("q") or "").strip()[:50],
             page=min(number("page") or 1, 100_000),
+            sort=clean_sort(args.get("sort")),
         )
 
 
@@ -50,6 +53,35 @@ class Page:
     @property
     def pages(self) -> int:
         return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+SORT_KEYS = ("updated", "name", "unit", "state")
+
+
+def clean_sort(value: str | None) -> str:
+    """``updated``, ``name``, ``unit`` or ``state``, optionally with ``-`` for descending; else ""."""
+    value = (value or "").strip()
+    return value if value.lstrip("-") in SORT_KEYS and value.count("-") <= 1 else ""
+
+
+def _ordered(query: Select, sort: str) -> Select:
+    """The list order: the chosen column, then the id, so pages never overlap."""
+    key = sort.lstrip("-")
+    descending = sort.startswith("-")
+    if key == "name":
+        column = Nomination.nominee_name
+    elif key == "unit":
+        unit = aliased(OrgUnit)  # an alias: the text search's subquery on OrgUnit must stay uncorrelated
+        query = query.join(unit, unit.id == Nomination.org_unit_id)
+        column = unit.name
+    elif key == "state":
+        column = case({state: index for index, state in enumerate(STATES)}, value=Nomination.state)
+    else:
+        column = Nomination.updated_at
+        descending = descending or not sort  # the default: most recently updated first
+    if descending:
+        return query.order_by(column.desc(), Nomination.id.desc())
+    return query.order_by(column.asc(), Nomination.id.asc())
 
 
 def _apply(query: Select, filters: ListFilters) -> Select:
@@ -72,7 +104,7 @@ def _page(where, filters: ListFilters, per_page: int) -> Page:
     base = _apply(select(Nomination).where(where), filters)
     total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
     items = db.session.scalars(
-        base.order_by(Nomination.updated_at.desc(), Nomination.id.desc())
+        _ordered(base, filters.sort)
         .limit(per_page)
         .offset((filters.page - 1) * per_page)
     ).unique().all()
@@ -85,3 +117,17 @@ def visible_page(user: User, filters: ListFilters, per_page: int = 20) -> Page:
 
 def todo_page(user: User, filters: ListFilters, per_page: int = 20) -> Page:
     return _page(todo_filter(user), filters, per_page)
+
+
+def todo_ids(user: User, sort: str = "") -> list[int]:
+    """The ids of the whole to-do list in list order (one query, ids only)."""
+    return list(db.session.scalars(_ordered(select(Nomination.id).where(todo_filter(user)), sort)))
+
+
+def next_in(ids: list[int], nomination_id: int) -> int | None:
+    """The id after ``nomination_id`` in ``ids``; None when it is last or not there."""
+    try:
+        index = ids.index(nomination_id)
+    except ValueError:
+        return None
+    return ids[index + 1] if index + 1 < len(ids) else None

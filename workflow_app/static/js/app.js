@@ -15,6 +15,99 @@
     update();
   });
 
+  // ID number (GB 11643), checked as it is typed with the rules of core/idnumber.py; the server
+  // checks again. When valid, an empty gender and birth date are filled from it.
+  var ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  var ID_CHECK = "10X98765432";
+  function parseIdNumber(raw, today) {
+    // Input methods often type full-width digits (４４０５…): NFKC folds them to ASCII.
+    var value = (raw || "").normalize("NFKC").trim().toUpperCase();
+    if (value.length !== 18) { return { error: "length", count: Array.from(value).length }; }
+    if (!/^[0-9]{17}[0-9X]$/.test(value)) { return { error: "pattern" }; }
+    var year = +value.slice(6, 10), month = +value.slice(10, 12), day = +value.slice(12, 14);
+    var born = new Date(Date.UTC(year, month - 1, day));
+    if (month < 1 || month > 12 || born.getUTCFullYear() !== year || born.getUTCMonth() !== month - 1 ||
+        born.getUTCDate() !== day) { return { error: "noDate" }; }
+    var iso = value.slice(6, 10) + "-" + value.slice(10, 12) + "-" + value.slice(12, 14);
+    if (iso > today || year < 1800) { return { error: "impossible" }; }
+    var total = 0;
+    for (var i = 0; i < 17; i++) { total += (+value[i]) * ID_WEIGHTS[i]; }
+    if (ID_CHECK[total % 11] !== value[17]) { return { error: "check" }; }
+    return { value: value, birthDate: iso, gender: (+value[16]) % 2 === 1 ? "male" : "female" };
+  }
+  document.querySelectorAll(".id-number-check").forEach(function (box) {
+    var input = box.querySelector("input[name=id_number]");
+    var out = box.querySelector(".id-number-message");
+    var form = box.closest("form");
+    var gender = form.querySelector("select[name=gender]");
+    var birth = form.querySelector("input[name=birth_date]");
+    if (!input || !out) { return; }
+    input.setAttribute("aria-describedby", (input.getAttribute("aria-describedby") || "") + " " + out.id);
+    function show(message, ok) {
+      out.textContent = message;
+      out.classList.toggle("text-danger", !ok && !!message);
+      out.classList.toggle("text-success", ok && !!message);
+      input.classList.toggle("is-invalid", !ok && !!message);
+      input.classList.toggle("is-valid", ok && !!message);
+      if (!ok && message) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+    }
+    function check(finished) {
+      var raw = input.value.normalize("NFKC").trim();
+      if (!raw || (!finished && raw.length < 18)) { show("", true); return; }
+      var now = new Date();
+      var today = now.getFullYear() + "-" + String(now.getMonth() + 1).padStart(2, "0") + "-" +
+        String(now.getDate()).padStart(2, "0");
+      var result = parseIdNumber(raw, today);
+      var messages = box.dataset;
+      if (result.error === "length") {
+        show(messages.msgLength.replace("987654321", String(result.count)), false);
+      } else if (result.error) {
+        show(messages["msg" + result.error.charAt(0).toUpperCase() + result.error.slice(1)], false);
+      } else {
+        if (finished && input.value !== result.value) { input.value = result.value; }  // ASCII, as stored
+        if (gender && !gender.value) { gender.value = result.gender; }
+        if (birth && !birth.value) { birth.value = result.birthDate; }
+        if (birth && birth.value && birth.value !== result.birthDate) {
+          show(messages.msgBirthDate.replace("{day}", result.birthDate), false);
+        } else if (gender && gender.value && gender.value !== result.gender) {
+          show(messages.msgGender, false);
+        } else {
+          show(messages.msgValid, true);
+        }
+      }
+    }
+    input.addEventListener("input", function () { check(false); });
+    input.addEventListener("blur", function () { check(true); });
+    [gender, birth].forEach(function (other) {
+      if (other) { other.addEventListener("change", function () { if (input.value) { check(true); } }); }
+    });
+  });
+
+  // An organisation's membership rate (members ÷ staff, one decimal), shown as the counts are typed.
+  document.querySelectorAll(".membership-rate").forEach(function (box) {
+    var form = box.closest("form");
+    var staff = form.querySelector("[name=" + box.dataset.staff + "]");
+    var members = form.querySelector("[name=" + box.dataset.members + "]");
+    var out = box.querySelector("output");
+    var locale = document.documentElement.lang || undefined;
+    function count(field) {
+      var text = field.value.normalize("NFKC").trim();
+      return /^\d+$/.test(text) ? parseInt(text, 10) : null;
+    }
+    function update() {
+      var s = count(staff), m = count(members);
+      box.classList.remove("text-danger");
+      if (s === null || m === null || s < 1) { box.hidden = true; out.textContent = ""; return; }
+      box.hidden = false;
+      if (m > s) { box.classList.add("text-danger"); out.textContent = box.dataset.msgTooMany; return; }
+      out.textContent = (m / s).toLocaleString(locale, { style: "percent", minimumFractionDigits: 1,
+        maximumFractionDigits: 1 });
+    }
+    staff.addEventListener("input", update);
+    members.addEventListener("input", update);
+    update();
+  });
+
   // On a narrow screen the diagram scrolls sideways: bring the current state into view.
   document.querySelectorAll(".diagram-wrap").forEach(function (wrap) {
     var current = wrap.querySelector(".state.current rect");
@@ -50,7 +143,10 @@
   // "Select all" boxes in table headers.
   document.querySelectorAll("input.select-all").forEach(function (box) {
     box.addEventListener("change", function () {
-      box.closest("form").querySelectorAll("input[name=" + box.dataset.target + "]").forEach(function (item) {
+      var items = box.dataset.form  // rows may belong to a form elsewhere on the page (form="…")
+        ? document.querySelectorAll("input[form=" + box.dataset.form + "][name=" + box.dataset.target + "]")
+        : box.closest("form").querySelectorAll("input[name=" + box.dataset.target + "]");
+      items.forEach(function (item) {
         item.checked = box.checked;
       });
     });
