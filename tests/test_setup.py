@@ -85,5 +85,7 @@ def test_behind_a_proxy_the_client_address_reaches_the_audit_log(app, world):
     client.post("/login", data={"username": "chair1", "password": factories.PASSWORD}, headers=headers)
     client.post(f"/nominations/{nomination.id}/transition", data={"event": "submit", "version": nomination.version},
                 headers=headers)
+    with proxied.app_context():
+        db.engine.dispose()  # its own pool: close it, or the connections outlive the test
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.nomination_id == nomination.id)).one()
     assert entry.client_ip == "203.0.113.7"
