@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import SimpleNamespace
 
 import pytest
 from flask_babel import lazy_gettext
@@ -24,16 +23,14 @@ except ImportError:  # the `site` fixture skips (or fails in CI) with the reason
 from states.nomination import EVENT_LABELS, STATE_LABELS
 from tests import factories
 from tests.browser_support import (
-    CHROMIUM_ARGS,
     DESKTOP,
     PHONE,
     artifacts_dir,
     exactly,
     label,
-    live_server,
-    require_chromium,
+    running_site,
 )
-from tests.conftest import require
+from tests.browser_support import signed_in as browser_signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -50,20 +47,8 @@ REVIEWERS = [  # username, display name, comment typed, state after the approval
 
 @pytest.fixture
 def site(app, world, migrated_database):
-    """The app served over HTTP, with CSRF on as in production, and a headless Chromium."""
-    chromium = require_chromium()
-    if migrated_database.kind != "sqlite":
-        pytest.skip("the browser journey runs on SQLite only")
-    if sync_playwright is None:
-        require("Playwright", "WORKFLOW_REQUIRE_BROWSER", "the playwright package is not installed")
-
-    app.config["WTF_CSRF_ENABLED"] = True  # the real browser posts the real tokens
-    with live_server(app) as base_url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield SimpleNamespace(url=base_url, browser=browser, app=app, world=world, shots=Screenshots())
-        finally:
-            browser.close()
+    with running_site(app, world, migrated_database, shots=Screenshots()) as running:
+        yield running
 
 
 class Screenshots:
@@ -93,26 +78,10 @@ class Screenshots:
 
 @contextmanager
 def signed_in(site, username: str) -> Iterator:
-    """A fresh browser (own cookies) for one person, logged in through the login form."""
-    context = site.browser.new_context(base_url=site.url, viewport=DESKTOP, locale="zh-CN")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    try:
-        page.goto("/")
-        expect(page).to_have_url(re.compile(r"/login"))
-        page.locator("input[name=username]").fill(username)
-        page.locator("input[name=password]").fill(factories.PASSWORD)
-        page.locator("#main form button[type=submit]").click()
-        expect(page).to_have_url(re.compile(r"/todo/$"))
+    """A fresh browser for one person, logged in, the to-do count in view."""
+    with browser_signed_in(site, username, factories.PASSWORD) as page:
         expect(page.locator("#todo-count")).to_be_visible()
         yield page
-    except BaseException:
-        if not page.is_closed():
-            page.screenshot(path=artifacts_dir() / f"FAILED-{username}.png", full_page=True)
-        raise
-    finally:
-        context.close()
 
 
 def expect_state(page, site, state: str) -> None:

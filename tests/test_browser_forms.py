@@ -7,10 +7,7 @@ user across logins. A 360 px screenshot of the nomination form goes to the artif
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from types import SimpleNamespace
 
 import pytest
 from flask_babel import lazy_gettext as _l
@@ -22,16 +19,13 @@ except ImportError:  # the `site` fixture skips (or fails in CI) with the reason
 
 from tests import factories
 from tests.browser_support import (
-    CHROMIUM_ARGS,
-    DESKTOP,
     PHONE,
     artifacts_dir,
     exactly,
     label,
-    live_server,
-    require_chromium,
+    running_site,
 )
-from tests.conftest import require
+from tests.browser_support import signed_in as browser_signed_in
 from workflow_app.extensions import db
 from workflow_app.nominations.fields import CHOICE_LABELS
 
@@ -42,18 +36,12 @@ FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 @pytest.fixture
 def site(app, world, migrated_database):
-    chromium = require_chromium()
-    if migrated_database.kind != "sqlite":
-        pytest.skip("the browser tests run on SQLite only")
-    if sync_playwright is None:
-        require("Playwright", "WORKFLOW_REQUIRE_BROWSER", "the playwright package is not installed")
-    app.config["WTF_CSRF_ENABLED"] = True
-    with live_server(app) as base_url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield SimpleNamespace(url=base_url, browser=browser, app=app, world=world)
-        finally:
-            browser.close()
+    with running_site(app, world, migrated_database) as running:
+        yield running
+
+
+def signed_in(site, username: str):
+    return browser_signed_in(site, username, factories.PASSWORD, failure_prefix="forms-")
 
 
 def log_in(page, username: str) -> None:
@@ -63,22 +51,6 @@ def log_in(page, username: str) -> None:
     page.locator("input[name=password]").fill(factories.PASSWORD)
     page.locator("#main form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/todo/$"))
-
-
-@contextmanager
-def signed_in(site, username: str) -> Iterator:
-    context = site.browser.new_context(base_url=site.url, viewport=DESKTOP, locale="zh-CN")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        log_in(page, username)
-        yield page
-    except BaseException:
-        if not page.is_closed():
-            page.screenshot(path=artifacts_dir() / f"FAILED-forms-{username}.png", full_page=True)
-        raise
-    finally:
-        context.close()
 
 
 def open_form(page, site, code: str) -> None:
