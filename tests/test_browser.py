@@ -284,3 +284,36 @@ def test_bulk_approval_with_one_failure(site):
         expect(page.locator("#todo-count")).to_have_text("1")
         expect(page.locator(".nomination-table tbody tr")).to_have_count(1)
         expect(page.locator(".nomination-table tbody tr")).to_contain_text("丙三")
+
+
+def test_a_return_for_revision_then_the_chair_edits_and_resubmits(site):
+    """The branch reviewer returns it with a reason; the chair sees it in the to-do list, edits the
+    draft and submits it again; the timeline keeps every step."""
+    world = site.world
+    nomination = factories.nomination(world.campaign, "outstanding_union_worker", world.branch1, world.chair1,
+                                      nominee_name=NOMINEE)
+    factories.bring_to(nomination, "branch_review")
+    path = f"/nominations/{nomination.id}"
+    reason = "请补充近三年获得的荣誉情况。"
+    with signed_in(site, "branch1") as page:
+        page.goto(path)
+        # Returning needs a reason: the page says so before anything is sent.
+        page.locator("#actions button[name=event][value=return_for_revision]").click()
+        expect(page.locator("#comment-needed")).to_be_visible()
+        expect_state(page, site, "branch_review")
+        page.locator("#comment").fill(reason)
+        page.locator("#actions button[name=event][value=return_for_revision]").click()
+        expect(page).to_have_url(re.compile(r"/todo/$"))
+    with signed_in(site, "chair1") as page:
+        expect(page.locator("#todo-count")).to_have_text("1")
+        page.locator(".nomination-table tbody tr", has_text=NOMINEE).get_by_role("link", name=NOMINEE).click()
+        expect_state(page, site, "returned")
+        expect(page.locator("ol.timeline")).to_contain_text(reason)
+        page.locator(f'a[href$="{path}/edit"]').click()
+        page.locator("textarea[name=honors_held]").fill("2024年县级优秀工会积极分子")
+        page.locator("form.nomination-form button[name=and_submit]").click()
+        expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+        expect_state(page, site, "branch_review")
+        expect(page.locator(".details")).to_contain_text("2024年县级优秀工会积极分子")
+        expect(page.locator("ol.timeline > li")).to_have_count(3)  # submitted, returned, submitted again
+        site.shots.take(page, "chair-resubmitted")
