@@ -25,6 +25,14 @@ from workflow_app.extensions import db
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL")
 
 
+def run_together(threads, timeout: float = 30) -> None:
+    """Start racing threads, then wait for all of them (a stuck one shows up as a missing result)."""
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+
+
 def require(what: str, env: str, reason: str):
     """Skip with ``reason`` on a developer machine; fail in CI, where ``env`` is set."""
     if os.environ.get(env) == "1":

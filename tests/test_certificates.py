@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import require
+from tests.conftest import require, run_together
 from tests.factories import bring_to, user_named
 from workflow_app.certificates.models import Certificate, PrintLog
 from workflow_app.certificates.numbering import NumberFormatError, check_number_format
@@ -283,10 +283,7 @@ def test_eight_admins_issuing_at_once_get_unique_gap_free_numbers(app, world, mi
                 db.session.remove()
 
     threads = [threading.Thread(target=issue, args=pair) for pair in zip(admins, ids, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(threads)
     assert errors == []
     sequences = sorted(db.session.scalars(select(Certificate.sequence)))
     assert sequences == list(range(1, 9))

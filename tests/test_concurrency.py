@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import require
+from tests.conftest import require, run_together
 from tests.factories import bring_to, user_named
 from workflow_app.campaigns.models import Campaign
 from workflow_app.extensions import db
@@ -50,10 +50,7 @@ def race(app, nomination_id: int, attempts: list[tuple[str, str]]) -> list[tuple
                 db.session.remove()
 
     threads = [threading.Thread(target=attempt, args=pair) for pair in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(threads)
     assert len(results) == len(attempts), "a racing thread did not finish"
     return results
 
@@ -129,10 +126,7 @@ def test_two_chairs_saving_the_same_person_at_once_one_nomination_results(app, w
 
     threads = [threading.Thread(target=save, args=("chair1", branch_ids[0])),
                threading.Thread(target=save, args=("chair2", branch_ids[1]))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(threads)
     assert sorted(outcomes) == ["refused", "saved"]
     assert db.session.scalar(select(func.count(Nomination.id)).where(Nomination.id_number == id_number)) == 1
 
@@ -166,10 +160,7 @@ def test_county_approvals_racing_for_the_last_quota_place_only_one_gets_it(app, 
 
     threads = [threading.Thread(target=approve, args=("county", ids[0])),
                threading.Thread(target=approve, args=("county_b", ids[1]))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(threads)
     assert sorted(outcomes) == ["TransitionRefused", "approved"]
     states = sorted(db.session.get(Nomination, i).state for i in ids)
     assert states == ["county_review", "public_notice"]

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 
 from states.nomination import fire
 from tests import factories
-from tests.conftest import IsolatedClient, require
+from tests.conftest import IsolatedClient, require, run_together
 from tests.factories import bring_to, user_named
 from workflow_app import create_app
 from workflow_app.core import timeutil
@@ -475,10 +475,7 @@ def test_two_closers_running_at_once_close_each_notice_exactly_once(app, world, 
                 db.session.remove()
 
     threads = [threading.Thread(target=closer) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(threads)
     assert not errors, errors
     assert sum(closed) == 3
     for nomination_id in ids:
