@@ -16,13 +16,15 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
-from transitions import Machine, MachineError
 
+from states.engine import BaseContext, Registry, Workflow
+from states.engine import ConcurrentChange as ConcurrentChange  # re-exported: callers import them from here
+from states.engine import Transition as Transition
+from states.engine import TransitionRefused as TransitionRefused
+from states.engine import transition as _t
 from workflow_app.auth.models import RoleAssignment, User
 from workflow_app.campaigns.models import Quota
 from workflow_app.certificates import services as certificates
@@ -90,20 +92,6 @@ REVIEW = ["actor_reviews_at_this_level", "not_own_submission", "no_open_objectio
 RESOLVE = ["actor_reviews_at_this_level", "has_open_objection", "comment_given"]
 
 
-@dataclass(frozen=True)
-class Transition:
-    trigger: str
-    source: list[str]
-    dest: str
-    when: str | None  # routing condition: which of several destinations applies
-    guards: list[str]  # each may refuse, with a reason shown to the user
-    effects: list[str] = field(default_factory=list)
-
-
-def _t(trigger, source, dest, when, guards, effects=()):
-    return Transition(trigger, [source] if isinstance(source, str) else list(source), dest, when, guards, list(effects))
-
-
 TRANSITIONS = [
     # trigger             from               to                 when                       guards
     _t("submit", EDITABLE, "branch_review", "first_level_is_branch", SUBMIT, ["stamp_submission"]),
@@ -137,26 +125,9 @@ PERMISSION_GUARDS = {"actor_is_submitter", "actor_reviews_at_this_level", "not_o
                      "no_open_objection", "objection_on_record", "public_or_county_reviewer"}
 
 
-# ---------------------------------------------------------------- errors
-class TransitionRefused(Exception):
-    """A guard said no, or the action does not exist in this state; ``message`` is for people."""
-
-    def __init__(self, message: Any):
-        super().__init__(str(message))
-        self.message = message
-
-
-class ConcurrentChange(Exception):
-    """Someone else changed the nomination between reading and writing it."""
-
-    def __init__(self, nomination_id: int):
-        super().__init__(f"nomination {nomination_id} was changed concurrently")
-        self.nomination_id = nomination_id
-
-
 # ---------------------------------------------------------------- context
 @dataclass
-class Context:
+class Context(BaseContext):
     """What a transition knows: who acts, with which words, and what it learned on the way."""
 
     nomination: Nomination
@@ -167,10 +138,6 @@ class Context:
     today: date = field(default_factory=china_today)
     acting_as: RoleAssignment | None = None
     on_behalf_of: User | None = None  # the reviewer whose delegate is acting
-    failure: Any = None
-    event: str = ""
-    source: str = ""
-    dest: str = ""
     _chain: list[str] | None = None
 
     @property
@@ -206,13 +173,8 @@ ROUTES: dict[str, Callable[[Context], bool]] = {
 
 
 # ---------------------------------------------------------------- guards
-GUARDS: dict[str, Callable[[Context], Any]] = {}
-
-
-def guard(func: Callable[[Context], Any]) -> Callable[[Context], Any]:
-    """Register a guard: it returns None when satisfied, else the reason for the user."""
-    GUARDS[func.__name__] = func
-    return func
+# A guard returns None when satisfied, else the reason for the user.
+GUARDS = guard = Registry()
 
 
 def _assignment(actor: User | None, role: str, unit: OrgUnit, level: str | None = None) -> RoleAssignment | None:
@@ -444,12 +406,7 @@ def comment_given(ctx: Context):
 
 
 # ---------------------------------------------------------------- effects
-EFFECTS: dict[str, Callable[[Context], None]] = {}
-
-
-def effect(func: Callable[[Context], None]) -> Callable[[Context], None]:
-    EFFECTS[func.__name__] = func
-    return func
+EFFECTS = effect = Registry()
 
 
 @effect
@@ -528,73 +485,41 @@ def revoke_certificate(ctx: Context) -> None:
 def record_audit(ctx: Context) -> None:
     """Every successful transition writes one audit row; it is not optional."""
     unit = ctx.acting_as.org_unit if ctx.acting_as else None
-    db.session.add(
-        AuditEntry(
-            nomination_id=ctx.nomination.id,
-            event=ctx.event,
-            from_state=ctx.source,
-            to_state=ctx.dest,
-            actor_id=ctx.actor.id if ctx.actor else None,
-            actor_name=ctx.actor.display_name if ctx.actor else "system",
-            actor_role=ctx.acting_as.role if ctx.acting_as else "system",
-            actor_unit_id=unit.id if unit else None,
-            actor_unit_name=unit.name if unit else "",
-            comment=(ctx.comment or "").strip(),
-            on_behalf_of_id=ctx.on_behalf_of.id if ctx.on_behalf_of else None,
-            on_behalf_of_name=ctx.on_behalf_of.display_name if ctx.on_behalf_of else None,
-            client_ip=ctx.client_ip,
-            created_at=utcnow(),
-        )
+    ctx.audit_entry = AuditEntry(
+        nomination_id=ctx.nomination.id,
+        event=ctx.event,
+        from_state=ctx.source,
+        to_state=ctx.dest,
+        actor_id=ctx.actor.id if ctx.actor else None,
+        actor_name=ctx.actor.display_name if ctx.actor else "system",
+        actor_role=ctx.acting_as.role if ctx.acting_as else "system",
+        actor_unit_id=unit.id if unit else None,
+        actor_unit_name=unit.name if unit else "",
+        comment=(ctx.comment or "").strip(),
+        on_behalf_of_id=ctx.on_behalf_of.id if ctx.on_behalf_of else None,
+        on_behalf_of_name=ctx.on_behalf_of.display_name if ctx.on_behalf_of else None,
+        client_ip=ctx.client_ip,
+        created_at=utcnow(),
     )
+    db.session.add(ctx.audit_entry)
 
 
 # ---------------------------------------------------------------- the machine
-def _condition(name: str, check: Callable[[Context], Any], is_route: bool) -> Callable:
-    def run(event) -> bool:
-        ctx: Context = event.kwargs["ctx"]
-        if is_route:
-            return bool(check(ctx))
-        reason = check(ctx)
-        if reason is not None and ctx.failure is None:
-            ctx.failure = reason
-        return reason is None
-
-    run.__name__ = name
-    return run
-
-
-def _before(event) -> None:
-    ctx: Context = event.kwargs["ctx"]
-    ctx.source, ctx.dest, ctx.event = event.transition.source, event.transition.dest, event.event.name
-
-
-def _machine_definition(transition: Transition) -> dict:
-    conditions = []
-    if transition.when:
-        conditions.append(_condition(transition.when, ROUTES[transition.when], True))
-    conditions += [_condition(name, GUARDS[name], False) for name in transition.guards]
-    effects = [(lambda fn: lambda event: fn(event.kwargs["ctx"]))(EFFECTS[name]) for name in transition.effects]
-    return {
-        "trigger": transition.trigger,
-        "source": transition.source,
-        "dest": transition.dest,
-        "conditions": conditions,
-        "before": [_before],
-        "after": [*effects, lambda event: record_audit(event.kwargs["ctx"])],
-    }
-
-
-# One machine for the process with no models attached: rows loaded by SQLAlchemy never
-# run __init__, and per-row machines cost memory. Events are triggered with the row.
-MACHINE = Machine(
-    model=None,
+WORKFLOW = Workflow(
     states=STATES,
     initial="draft",
-    transitions=[_machine_definition(t) for t in TRANSITIONS],
-    auto_transitions=False,
-    send_event=True,
-    model_attribute="state",
+    transitions=TRANSITIONS,
+    routes=ROUTES,
+    guards=GUARDS,
+    effects=EFFECTS,
+    record_audit=record_audit,
+    event_labels=EVENT_LABELS,
+    state_labels=STATE_LABELS,
+    not_possible=lambda action, state: _l("“%(action)s” is not possible while the nomination is in “%(state)s”.",
+                                          action=action, state=state),
+    refused=_l("This action is not possible for this nomination."),
 )
+MACHINE = WORKFLOW.machine
 
 
 def fire(
@@ -615,45 +540,16 @@ def fire(
     the caller read it (``expected_version``) or while writing (the version column).
     Flushes but does not commit: the caller's transaction holds state, version and audit.
     """
-    if event not in MACHINE.events:
-        raise TransitionRefused(_l("Unknown action."))
-    nomination_id = nomination.id  # still readable after a failed flush
-    if expected_version is not None and expected_version != nomination.version:
-        raise ConcurrentChange(nomination_id)
     ctx = Context(nomination=nomination, actor=actor, comment=comment or "", client_ip=client_ip,
                   data=data or {}, today=today or china_today())
-    try:
-        done = MACHINE.events[event].trigger(nomination, ctx=ctx)
-        if done:
-            nomination.state_since = utcnow()
-            db.session.flush()  # the UPDATE carries "WHERE version = :read": a lost race matches no row
-    except MachineError:
-        raise TransitionRefused(
-            _l("“%(action)s” is not possible while the nomination is in “%(state)s”.",
-               action=EVENT_LABELS[event], state=STATE_LABELS[nomination.state])
-        ) from None
-    except StaleDataError:
-        raise ConcurrentChange(nomination_id) from None
-    if not done:
-        raise TransitionRefused(ctx.failure or _l("This action is not possible for this nomination."))
-    return db.session.scalars(
-        select(AuditEntry).where(AuditEntry.nomination_id == nomination.id).order_by(AuditEntry.id.desc()).limit(1)
-    ).one()
+    WORKFLOW.run(nomination, event, ctx, expected_version=expected_version)
+    return ctx.audit_entry
 
 
 def available_events(nomination: Nomination, actor: User | None) -> list[str]:
     """Events the actor may try now: a route leads somewhere and every permission guard passes.
     Guards about the nomination (quota, deadline, completeness) are checked when fired."""
-    ctx = Context(nomination=nomination, actor=actor)
-    result = []
-    for transition in TRANSITIONS:
-        if nomination.state not in transition.source or transition.trigger in result:
-            continue
-        if transition.when and not ROUTES[transition.when](ctx):
-            continue
-        if all(GUARDS[name](ctx) is None for name in transition.guards if name in PERMISSION_GUARDS):
-            result.append(transition.trigger)
-    return result
+    return WORKFLOW.available(nomination, Context(nomination=nomination, actor=actor), PERMISSION_GUARDS)
 
 
 def path_of(chain: list[str]) -> tuple[set[str], set[tuple[str, str]]]:
