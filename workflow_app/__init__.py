@@ -35,12 +35,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     from workflow_app.notice.blueprint import bp as notice_bp
     from workflow_app.notifications.blueprint import bp as notifications_bp
     from workflow_app.review.blueprint import bp as review_bp
+    from workflow_app.stats.blueprint import bp as stats_bp
 
-    for blueprint in (auth_bp, nominations_bp, review_bp, admin_bp, certificates_bp, notice_bp, notifications_bp):
+    for blueprint in (auth_bp, nominations_bp, review_bp, admin_bp, certificates_bp, notice_bp, notifications_bp,
+                      stats_bp):
         app.register_blueprint(blueprint)
 
     import workflow_app.notice.models
-    import workflow_app.notifications.models  # noqa: F401 (tables for migrations)
+    import workflow_app.notifications.models
+    import workflow_app.stats.models  # noqa: F401 (tables for migrations)
     from workflow_app.cli import register_cli
 
     register_cli(app)

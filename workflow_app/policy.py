@@ -109,3 +109,39 @@ def admin_counties(user: User) -> list[OrgUnit]:
 
 def can_administer(user: User, unit: OrgUnit) -> bool:
     return any(a.org_unit.contains(unit) for a in user.assignments("admin"))
+
+
+# ---------------------------------------------------------------- statistics
+def _oversight(user: User) -> list[RoleAssignment]:
+    return [a for a in user.roles if a.role in ("reviewer", "admin")]
+
+
+def statistics_counties(user: User) -> list[OrgUnit]:
+    """Counties whose dashboards the user sees: reviewers and admins at county level."""
+    return [a.org_unit for a in _oversight(user) if a.org_unit.level == "county"]
+
+
+def report_filter(user: User) -> ColumnElement[bool]:
+    """Statistics reports ``user`` may see: those of units in their reviewer or admin jurisdiction."""
+    from workflow_app.stats.models import StatisticsReport
+
+    paths = [a.org_unit.path for a in _oversight(user)]
+    return StatisticsReport.org_unit_id.in_(_units_under(paths)) if paths else false()
+
+
+def can_view_report(user: User, report) -> bool:
+    return any(a.org_unit.contains(report.org_unit) for a in _oversight(user))
+
+
+def filing_units(user: User) -> list[OrgUnit]:
+    """Units the user may file statistics for: their own township; for a county admin, every
+    township of the county and the county itself (its county-direct units)."""
+    from workflow_app.stats.services import reporting_units
+
+    units: dict[int, OrgUnit] = {}
+    for assignment in _oversight(user):
+        if assignment.org_unit.level == "township":
+            units[assignment.org_unit_id] = assignment.org_unit
+        elif assignment.role == "admin" and assignment.org_unit.level == "county":
+            units.update({unit.id: unit for unit in reporting_units(assignment.org_unit)})
+    return sorted(units.values(), key=lambda unit: unit.code)
