@@ -161,11 +161,12 @@ def stamp_submission(ctx: Context) -> None:
 def supersede_previous(ctx: Context) -> None:
     """Accepting a correction retires the version it corrects, in the same transaction. The old
     row has the lower id, so the flush updates it first and the one-accepted-report index holds."""
-    previous = ctx.report.supersedes
-    if previous is not None and previous.state == "accepted":
-        fire(previous, "supersede", ctx.actor,
-             _l("Replaced by revision %(revision)d.", revision=ctx.report.revision),
-             client_ip=ctx.client_ip, data={"replaced_by": ctx.report})
+    with db.session.no_autoflush:  # no early flush of the new "accepted" row before the old one is retired
+        previous = ctx.report.supersedes
+        if previous is not None and previous.state == "accepted":
+            fire(previous, "supersede", ctx.actor,
+                 _l("Replaced by revision %(revision)d.", revision=ctx.report.revision),
+                 client_ip=ctx.client_ip, data={"replaced_by": ctx.report})
 
 
 def record_event(ctx: Context) -> None:

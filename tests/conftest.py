@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import psycopg
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from tests import factories
 from workflow_app import create_app
@@ -31,6 +32,21 @@ def run_together(threads, timeout: float = 30) -> None:
         thread.start()
     for thread in threads:
         thread.join(timeout=timeout)
+
+
+@contextmanager
+def count_queries():
+    """The SQL statements run inside the block (to prove a page's cost does not grow with its rows)."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def require(what: str, env: str, reason: str):

@@ -4,28 +4,12 @@ the nomination page shows the diagram, timeline and only the allowed buttons."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from tests import factories
+from tests.conftest import count_queries
 from tests.factories import bring_to
-from workflow_app.extensions import db
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def add_nominations(world, count: int, state: str = "county_review"):

@@ -19,6 +19,7 @@ from workflow_app.campaigns.models import Campaign, HonorType, Quota
 from workflow_app.certificates.pdf.seal import demo_seal_png
 from workflow_app.core.idnumber import check_character
 from workflow_app.core.timeutil import china_today
+from workflow_app.demo.statistics import seed_statistics
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Attachment, Nomination
 from workflow_app.nominations.services import quota_unit_for, upload_folder
@@ -196,14 +197,52 @@ def _organisation(units, users, campaign, honor) -> Nomination:
     )
     db.session.add(nomination)
     db.session.flush()
-    path = upload_folder() / "demo-model-worker-home.pdf"
-    path.write_bytes(DEMO_PDF)
-    db.session.add(Attachment(nomination=nomination, original_name="职工之家建设情况汇报.pdf",
-                              content_type="application/pdf", size=len(DEMO_PDF),
-                              sha256="demo", storage_name="demo-model-worker-home.pdf",
-                              uploaded_by_id=users["chair2"].id))
-    db.session.flush()
+    _attach_report(nomination, users["chair2"])
     return nomination
+
+
+def _attach_report(nomination: Nomination, uploader: User) -> None:
+    """The 职工之家 report every model worker home nomination carries (a tiny real PDF)."""
+    storage_name = f"demo-model-worker-home-{nomination.id}.pdf"
+    (upload_folder() / storage_name).write_bytes(DEMO_PDF)
+    db.session.add(Attachment(nomination=nomination, original_name="职工之家建设情况汇报.pdf",
+                              content_type="application/pdf", size=len(DEMO_PDF), sha256="demo",
+                              storage_name=storage_name, uploaded_by_id=uploader.id))
+    db.session.flush()
+
+
+PAST_HOMES = (  # model worker homes granted in last year's campaign: (branch key, chair, branch reviewer, township)
+    ("411624100-1", "chair", "branch", "huaidian"),
+    ("411624001-1", "chair3", "branch3", "dongcheng"),
+)
+
+
+def _past_campaign(county: OrgUnit, units: dict[str, OrgUnit], users: dict[str, User]) -> None:
+    """Last year's campaign, closed, in which two branches became model worker homes: the dashboard's
+    model worker home share counts titles granted in the system."""
+    year = china_today().year - 1
+    honor = db.session.scalar(select(HonorType).where(HonorType.code == "model_worker_home"))
+    campaign = Campaign(name="工会创先争优评选表彰", year=year, county=county, opens_on=date(year, 3, 1),
+                        closes_on=date(year, 4, 30), notice_days=7, honor_types=[honor])
+    db.session.add(campaign)
+    for key, chair, branch, township in PAST_HOMES:
+        unit = units[key]
+        nomination = Nomination(
+            campaign=campaign, honor_type=honor, org_unit=unit, quota_unit=quota_unit_for(unit),
+            created_by_id=users[chair].id, state="draft", nominee_name=unit.name, chair_name=users[chair].display_name,
+            staff_count=320, member_count=301, satisfaction_rating=95, phone="0394-5210000",
+            deeds_summary="工会组织健全，职工之家阵地建设规范，会员评家满意率高。",
+            deeds_full="坚持党建带工建，职代会制度落实，厂务公开规范；建成职工书屋和健身活动室，常年开展劳动竞赛和困难职工帮扶。",
+        )
+        db.session.add(nomination)
+        db.session.flush()
+        _attach_report(nomination, users[chair])
+        day = date(year, 4, 10)
+        for event, who, comment in (("submit", chair, ""), ("approve", branch, "同意推荐。"),
+                                    ("approve", township, "同意上报。"), ("approve", "county", "同意。")):
+            fire(nomination, event, users[who], comment, client_ip="127.0.0.1", today=day)
+        fire(nomination, "end_notice", users["admin"], "公示期满，无异议。", client_ip="127.0.0.1",
+             today=nomination.notice_ends_on + timedelta(days=1))
 
 
 def seed_demo() -> list[tuple[str, str]]:
@@ -221,5 +260,7 @@ def seed_demo() -> list[tuple[str, str]]:
     home = _organisation(units, users, campaign, honors["model_worker_home"])
     fire(home, "submit", users["chair2"], client_ip="127.0.0.1")
     fire(home, "approve", users["branch2"], "职工之家建设成效明显，同意推荐。", client_ip="127.0.0.1")
+    _past_campaign(units["county"], units, users)
+    seed_statistics(units["county"], users)
     db.session.flush()
     return LOGINS

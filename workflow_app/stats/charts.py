@@ -18,7 +18,7 @@ def _number(value) -> float | None:
 
 def _target_line(value, measure: str) -> dict:
     return {"silent": True, "symbol": "none", "lineStyle": {"type": "dashed", "color": COLOURS[measure]},
-            "label": {"formatter": _("target %(value)s%%", value=value)},
+            "label": {"formatter": _("target %(value)s%%", value=value), "position": "insideEndTop"},
             "data": [{"yAxis": float(value)}]} if value is not None else {}
 
 
