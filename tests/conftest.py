@@ -22,6 +22,7 @@ from tests import factories
 from workflow_app import create_app
 from workflow_app.campaigns.models import HonorType
 from workflow_app.extensions import db
+from workflow_app.stats.models import StatisticsTarget
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL")
 
@@ -94,7 +95,8 @@ def migrated_database(tmp_path_factory):
         with app.app_context():
             upgrade()
             with db.engine.connect() as conn:
-                _SEEDED["honor_type"] = [dict(row) for row in conn.execute(HonorType.__table__.select()).mappings()]
+                for table in SEEDED_TABLES:
+                    _SEEDED[table.name] = [dict(row) for row in conn.execute(table.select()).mappings()]
             db.engine.dispose()
         yield SimpleNamespace(kind="postgresql", url=url, template=None)
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
@@ -108,17 +110,20 @@ def migrated_database(tmp_path_factory):
         yield SimpleNamespace(kind="sqlite", url=None, template=template)
 
 
-# Rows the migrations seed (honor types); tests may edit them, so each test gets them back.
+# Rows the migrations seed (honor types, the plan's targets); tests may edit them, so each test gets them back.
 _SEEDED: dict[str, list[dict]] = {}
+SEEDED_TABLES = (HonorType.__table__, StatisticsTarget.__table__)
 
 
 def _empty_postgres(app) -> None:
-    """Back to the freshly migrated state: no rows but the seeded honor types (tests may edit them)."""
+    """Back to the freshly migrated state: no rows but the seeded ones (tests may edit them)."""
     with app.app_context():
         tables = [t.name for t in db.metadata.sorted_tables]
         with db.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            conn.execute(HonorType.__table__.insert(), _SEEDED["honor_type"])
+            for table in SEEDED_TABLES:
+                if _SEEDED[table.name]:
+                    conn.execute(table.insert(), _SEEDED[table.name])
 
 
 @pytest.fixture
