@@ -155,6 +155,15 @@ class Workflow:
         if not done:
             raise TransitionRefused(ctx.failure or self.refused)
 
+    def mermaid(self, initial: str, finals: list[str]) -> str:
+        """The workflow as a Mermaid state diagram (docs/workflow.md shows it; a test keeps it current)."""
+        lines = ["stateDiagram-v2", f"    [*] --> {initial}"]
+        for item in self.transitions:
+            label = item.trigger + (f" [{item.when}]" if item.when else "")
+            lines += [f"    {source} --> {item.dest}: {label}" for source in item.source]
+        lines += [f"    {state} --> [*]" for state in finals]
+        return "\n".join(lines) + "\n"
+
     def available(self, row, ctx, permission_guards: set[str]) -> list[str]:
         """Events worth offering: a route leads somewhere and every permission guard passes.
         Guards about the row itself (quota, deadline, completeness) are checked when fired."""

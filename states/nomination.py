@@ -570,10 +570,4 @@ def path_of(chain: list[str]) -> tuple[set[str], set[tuple[str, str]]]:
 
 def mermaid() -> str:
     """The workflow as a Mermaid state diagram (used in docs/workflow.md)."""
-    lines = ["stateDiagram-v2", "    [*] --> draft"]
-    for t in TRANSITIONS:
-        label = t.trigger + (f" [{t.when}]" if t.when else "")
-        for source in t.source:
-            lines.append(f"    {source} --> {t.dest}: {label}")
-    lines += ["    certified --> [*]", "    rejected --> [*]", "    withdrawn --> [*]", "    revoked --> [*]"]
-    return "\n".join(lines) + "\n"
+    return WORKFLOW.mermaid("draft", ["certified", "rejected", "withdrawn", "revoked"])

@@ -216,3 +216,8 @@ def fire(report: StatisticsReport, event: str, actor: User | None, comment: str 
 def available_events(report: StatisticsReport, actor: User | None) -> list[str]:
     events = WORKFLOW.available(report, Context(report=report, actor=actor), PERMISSION_GUARDS)
     return [event for event in events if event != "supersede"]  # never a button: accepting a correction does it
+
+
+def mermaid() -> str:
+    """The report workflow as a Mermaid state diagram (used in docs/workflow.md)."""
+    return WORKFLOW.mermaid("draft", ["accepted", "superseded"])

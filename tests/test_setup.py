@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from states.nomination import STATES, mermaid
+from states.statistics_report import mermaid as statistics_mermaid
 from workflow_app.auth.models import User
 from workflow_app.config import ConfigError, load_config
 from workflow_app.extensions import db
@@ -67,6 +68,7 @@ def test_the_app_refuses_a_missing_secret_outside_demo_mode(monkeypatch):
 
 def test_docs_show_the_current_workflow():
     assert mermaid() in (ROOT / "docs" / "workflow.md").read_text(encoding="utf-8")
+    assert statistics_mermaid() in (ROOT / "docs" / "workflow.md").read_text(encoding="utf-8")
 
 
 def test_behind_a_proxy_the_client_address_reaches_the_audit_log(app, world):
