@@ -334,3 +334,15 @@ def test_dashboard_in_english(client, world, login_as):
     client.post("/language", data={"locale": "en"})
     body = client.get(f"/stats/dashboard?year={LAST_YEAR}").get_data(as_text=True)
     assert "County dashboard" in body and "Establishment rate" in body and "Met" in body
+
+
+def test_county_sees_which_townships_have_not_filed(client, world, login_as):
+    accepted(world)
+    login_as("county")
+    body = client.get(f"/stats/reports?year={LAST_YEAR}").get_data(as_text=True)
+    not_filed = body.split('id="not-filed"')[1].split("</p>")[0]
+    assert "东城街道总工会" in not_filed and "槐店" not in not_filed
+    assert "/stats/reports/new" not in not_filed  # reviewers review; the townships file
+    login_as("town2")
+    body = client.get(f"/stats/reports?year={LAST_YEAR}").get_data(as_text=True)
+    assert f"unit={world.town2.id}" in body.split('id="not-filed"')[1]

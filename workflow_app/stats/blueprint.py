@@ -96,7 +96,9 @@ def dashboard():
     year = year or _latest_year(county)
     sort = request.args.get("sort", "")
     board = county_dashboard(county, year, quarter, sort if sort.lstrip("-") in SORT_KEYS else "")
-    return render_template("stats/dashboard.html", board=board, counties=counties, sort=sort,
+    campaigns = db.session.scalars(select(Campaign).where(Campaign.county_id == county.id)
+                                   .order_by(Campaign.year.desc(), Campaign.id.desc()).limit(5)).all()
+    return render_template("stats/dashboard.html", board=board, counties=counties, sort=sort, campaigns=campaigns,
                            quarters=quarter_choices(), charts=dashboard_charts(board))
 
 
@@ -124,9 +126,13 @@ def reports():
         .order_by(StatisticsReport.state != "submitted", StatisticsReport.org_unit_id, StatisticsReport.revision.desc())
     ).all()
     filed = {report.org_unit_id for report in rows if report.state != "superseded"}
+    expected = {unit.id: unit for county in statistics_counties(current_user)
+                for unit in services.reporting_units(county)}
+    expected.update({unit.id: unit for unit in units})
     waiting = [r for r in rows if r.state == "submitted" and "accept" in available_events(r, current_user)]
     return render_template("stats/reports.html", reports=rows, year=year, quarter=quarter, quarters=quarter_choices(),
-                           missing=[unit for unit in units if unit.id not in filed], waiting=waiting)
+                           missing=sorted((u for u in expected.values() if u.id not in filed), key=lambda u: u.code),
+                           may_file={unit.id for unit in units}, waiting=waiting)
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
