@@ -23,6 +23,10 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(notices_group)
 
+    from workflow_app.exports.cli import group as export_group
+
+    app.cli.add_command(export_group)
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Load the Shenqiu County demo (idempotent) and print the demo logins."""
