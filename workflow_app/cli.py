@@ -27,6 +27,10 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(export_group)
 
+    from workflow_app.imports.cli import group as import_group
+
+    app.cli.add_command(import_group)
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Load the Shenqiu County demo (idempotent) and print the demo logins."""

@@ -19,13 +19,14 @@ from workflow_app.extensions import db
 from workflow_app.nominations.fields import FIELD_LABELS, choice_label
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.queries import ListFilters, list_select
+from workflow_app.policy import is_county_admin
 
 KIND = "nominations"
 
 
 def may_export_full(user: User) -> bool:
     """Full ID numbers and phones are for county administrators only."""
-    return any(a.org_unit.level == "county" for a in user.assignments("admin"))
+    return is_county_admin(user)
 
 
 def columns() -> list[Column]:
