@@ -8,9 +8,11 @@ import io
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from tests import factories
 from workflow_app.auth.models import RoleAssignment, User
 from workflow_app.extensions import db
 from workflow_app.orgs.models import OrgUnit
+from workflow_app.orgs.services import create_unit
 
 UNIT_HEADERS = ["单位代码", "单位名称", "层级", "上级单位代码"]
 USER_HEADERS = ["用户名", "姓名", "电子邮箱", "角色", "单位代码", "初始密码"]
@@ -192,3 +194,25 @@ def test_the_template_has_headers_an_example_and_notes(client, world, login_as):
     assert notes["A2"].value == "单位代码" and notes["B2"].value == "是"
     users = load_workbook(io.BytesIO(client.get("/admin/import/users/template.xlsx").data)).worksheets[0]
     assert [c.value for c in users[1]] == USER_HEADERS
+
+
+def test_a_known_code_with_another_name_renames_the_unit(client, world, login_as):
+    login_as("admin")
+    before = counts()
+    page = upload(client, "units", workbook(UNIT_HEADERS, [["411624100", "槐店镇总工会", "乡镇", "411624"]]))
+    text = page.get_data(as_text=True)
+    assert "更新名称" in text and "原名称：槐店回族镇总工会" in text
+    confirm(client, "units", text)
+    db.session.refresh(world.town1)
+    assert world.town1.name == "槐店镇总工会" and counts() == before
+
+
+def test_an_admin_of_another_county_cannot_import_into_this_one(client, world, login_as):
+    other = create_unit(level="county", code="411625", name="郸城县总工会")
+    factories.user("admin2", "admin", other)
+    db.session.commit()
+    login_as("admin2")
+    page = upload(client, "units", workbook(UNIT_HEADERS, [UNITS[1]])).get_data(as_text=True)
+    assert "411624 不在您管理的单位范围内" in page
+    users = upload(client, "users", workbook(USER_HEADERS, [["newbie", "新人", None, "审核人", "411624100", None]]))
+    assert "411624100 不在您管理的单位范围内" in users.get_data(as_text=True)
