@@ -62,7 +62,7 @@ def test_reviewer_exports_a_masked_list_with_chinese_headers_and_date_cells(clie
     assert phone == "138****1234"
     assert isinstance(submitted, datetime) and isinstance(updated, datetime)
     log = db.session.scalar(select(ExportLog))
-    assert (log.kind, log.full, log.row_count, log.actor_name) == ("nominations", False, 1, "county")
+    assert (log.kind, log.full, log.row_count, log.actor_name) == ("nominations", False, 1, "刘秀兰")
     assert log.filters == {"campaign_id": world.campaign.id}
 
 
@@ -102,7 +102,7 @@ def test_only_a_county_admin_gets_the_full_list_and_it_is_logged(client, world, 
     assert (row[10], row[11]) == (nomination.id_number, "13803941234")
     logs = db.session.scalars(select(ExportLog)).all()
     assert [(log.full, log.actor_name, log.row_count, log.client_ip) for log in logs] == [
-        (True, "admin", 1, "127.0.0.1")]
+        (True, "赵建华", 1, "127.0.0.1")]
 
 
 def test_the_list_page_offers_the_full_export_to_county_admins_only(client, world, login_as):

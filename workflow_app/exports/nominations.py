@@ -84,7 +84,7 @@ def export_nominations(where: ColumnElement[bool], filters: ListFilters, *, full
     content = write_sheet(_("Nomination summary"), columns(),
                           (row(number, n, full=full) for number, n in enumerate(nominations, start=1)))
     db.session.add(ExportLog(kind=KIND, actor_id=actor.id if actor else None,
-                             actor_name=actor.username if actor else "cli", filters=filters_record(filters),
+                             actor_name=actor.display_name if actor else "cli", filters=filters_record(filters),
                              row_count=len(nominations), full=full, client_ip=client_ip))
     db.session.flush()
     return content, len(nominations)
