@@ -216,3 +216,18 @@ def test_an_admin_of_another_county_cannot_import_into_this_one(client, world, l
     assert "411624 不在您管理的单位范围内" in page
     users = upload(client, "users", workbook(USER_HEADERS, [["newbie", "新人", None, "审核人", "411624100", None]]))
     assert "411624100 不在您管理的单位范围内" in users.get_data(as_text=True)
+
+
+def test_too_many_rows_or_a_zip_bomb_is_refused_before_reading(client, world, login_as, monkeypatch):
+    from workflow_app.core import xlsx
+    from workflow_app.imports import common
+
+    login_as("admin")
+    monkeypatch.setattr(common, "MAX_ROWS", 2)
+    many = client.get(upload(client, "units", workbook(UNIT_HEADERS, UNITS)).location).get_data(as_text=True)
+    assert "文件过大" in many and "2 行" in many
+    monkeypatch.setattr(common, "MAX_ROWS", 5000)
+    monkeypatch.setattr(xlsx, "MAX_UNPACKED_BYTES", 1000)  # a real workbook unpacks to a few kB
+    bomb = client.get(upload(client, "units", workbook(UNIT_HEADERS, UNITS)).location).get_data(as_text=True)
+    assert "文件过大" in bomb
+    assert db.session.scalar(select(func.count(OrgUnit.id))) == 6

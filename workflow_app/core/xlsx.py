@@ -122,15 +122,25 @@ def write_sheet(title: str, columns: Sequence[Column | str], rows: Iterable[Sequ
 
 
 # ---------------------------------------------------------------- reading uploads
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+
+
 class NotAWorkbook(ValueError):
     """The upload is not an .xlsx file openpyxl can read."""
 
 
+class WorkbookTooLarge(ValueError):
+    """More rows than allowed, or a zip that unpacks to far more than a real list (a zip bomb)."""
+
+
 def read_rows(content: bytes, max_rows: int) -> list[tuple[int, list[CellValue]]]:
     """The first sheet's non-empty rows as (Excel row number, values), header row included.
-    Raises ``NotAWorkbook`` for anything but an .xlsx, and ``ValueError`` past ``max_rows``."""
+    Raises ``NotAWorkbook`` for anything but an .xlsx, ``WorkbookTooLarge`` past ``max_rows``."""
     if not content.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(io.BytesIO(content)):
         raise NotAWorkbook("not an xlsx file")
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        if sum(entry.file_size for entry in archive.infolist()) > MAX_UNPACKED_BYTES:
+            raise WorkbookTooLarge("unpacks to too much")
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a zip that is not a workbook
@@ -142,7 +152,7 @@ def read_rows(content: bytes, max_rows: int) -> list[tuple[int, list[CellValue]]
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
             if len(rows) > max_rows:
-                raise ValueError(f"more than {max_rows} rows")
+                raise WorkbookTooLarge(f"more than {max_rows} rows")
             rows.append((number, list(values)))
         return rows
     finally:

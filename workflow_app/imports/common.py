@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from workflow_app.core.xlsx import NotAWorkbook, read_rows
+from workflow_app.core.xlsx import NotAWorkbook, WorkbookTooLarge, read_rows
 from workflow_app.web import LOCALES
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -110,9 +110,9 @@ def read_records(filename: str, content: bytes, columns: list[ImportColumn]) -> 
         rows = read_rows(content, MAX_ROWS)
     except NotAWorkbook:
         raise ImportFileError(_("This file is not an Excel workbook (.xlsx) or it is damaged.")) from None
-    except ValueError:
-        raise ImportFileError(_("The file has more than %(rows)d rows; split it into smaller files.",
-                                rows=MAX_ROWS)) from None
+    except WorkbookTooLarge:
+        raise ImportFileError(_("The workbook is too large to import (at most %(rows)d rows); split it into "
+                                "smaller files.", rows=MAX_ROWS)) from None
     if not rows:
         raise ImportFileError(_("The first sheet is empty."))
     header_row, header = rows[0]
