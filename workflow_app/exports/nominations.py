@@ -14,7 +14,7 @@ from states.nomination import STATE_LABELS
 from workflow_app.auth.models import User
 from workflow_app.core.idnumber import mask_id_number, mask_phone
 from workflow_app.core.xlsx import CellValue, Column, write_sheet
-from workflow_app.exports.models import ExportLog
+from workflow_app.exports.services import record_export
 from workflow_app.extensions import db
 from workflow_app.nominations.fields import FIELD_LABELS, choice_label
 from workflow_app.nominations.models import Nomination
@@ -83,14 +83,12 @@ def export_nominations(where: ColumnElement[bool], filters: ListFilters, *, full
     nominations = db.session.scalars(list_select(where, filters)).unique().all()
     content = write_sheet(_("Nomination summary"), columns(),
                           (row(number, n, full=full) for number, n in enumerate(nominations, start=1)))
-    db.session.add(ExportLog(kind=KIND, actor_id=actor.id if actor else None,
-                             actor_name=actor.display_name if actor else "cli", filters=filters_record(filters),
-                             row_count=len(nominations), full=full, client_ip=client_ip))
-    db.session.flush()
+    record_export(KIND, actor=actor, filters=filters_record(filters), row_count=len(nominations), full=full,
+                  client_ip=client_ip)
     return content, len(nominations)
 
 
 def download_name(campaign_name: str | None, today) -> str:
-    """e.g. ``汇总表-2026年度评选-20261201.xlsx``."""
+    """e.g. ``推荐对象汇总表-2026测试评选-20261201.xlsx`` (the words in the reader's language)."""
     parts = [_("Nomination summary")] + ([campaign_name] if campaign_name else []) + [f"{today:%Y%m%d}"]
     return "-".join(part.replace("/", "-") for part in parts) + ".xlsx"
