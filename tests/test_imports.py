@@ -231,3 +231,22 @@ def test_too_many_rows_or_a_zip_bomb_is_refused_before_reading(client, world, lo
     bomb = client.get(upload(client, "units", workbook(UNIT_HEADERS, UNITS)).location).get_data(as_text=True)
     assert "文件过大" in bomb
     assert db.session.scalar(select(func.count(OrgUnit.id))) == 6
+
+
+def test_generated_passwords_are_shown_once_and_work(client, world, login_as):
+    login_as("admin")
+    index = client.get("/admin/import/").get_data(as_text=True)
+    assert "/admin/import/units/template.xlsx" in index and "/admin/import/users/template.xlsx" in index
+    page = upload(client, "users", workbook(USER_HEADERS, [["xinren", "辛仁", None, "审核人", "411624100", None]]))
+    text = page.get_data(as_text=True)
+    assert "导入时生成密码" in text and 'id="generated-passwords"' not in text
+    result = confirm(client, "users", text)
+    assert result.headers["Cache-Control"] == "no-store"
+    body = result.get_data(as_text=True)
+    password = body.split('id="generated-passwords"')[1].split('class="font-monospace">')[1].split("<")[0]
+    assert len(password) == 12
+    again = confirm(client, "users", text)  # the same confirmation twice: the upload is used up
+    assert again.status_code == 302
+    client.post("/logout")
+    assert client.post("/login", data={"username": "xinren", "password": password}).status_code == 302
+    assert "辛仁" in client.get("/nominations/").get_data(as_text=True)  # logged in as the new user
