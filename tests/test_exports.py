@@ -147,3 +147,12 @@ def test_text_that_looks_like_a_formula_stays_text():
     sheet = sheet_of(write_sheet("表", [Column("名称")], [['=HYPERLINK("http://x","y")'], ["普通"]]))
     assert sheet["A2"].data_type == "s" and sheet["A2"].value.startswith("=HYPERLINK")
     assert sheet.column_dimensions["A"].width >= len('=HYPERLINK("http://x","y")')
+
+
+def test_headers_follow_the_readers_language(client, world, login_as):
+    nominated(world, "马金凤")
+    world.county_reviewer.locale = "en"
+    db.session.commit()
+    login_as("county")
+    rows = table(sheet_of(export(client).data))
+    assert rows[0][:3] == ["No.", "Nominee", "Gender"] and rows[1][2] == "Male"
