@@ -156,3 +156,12 @@ def test_headers_follow_the_readers_language(client, world, login_as):
     login_as("county")
     rows = table(sheet_of(export(client).data))
     assert rows[0][:3] == ["No.", "Nominee", "Gender"] and rows[1][2] == "Male"
+
+
+def test_the_sheet_helper_writes_aware_times_in_china_time():
+    from datetime import UTC
+
+    sheet = sheet_of(write_sheet("表", ["时间", "日期"], [[datetime(2026, 1, 1, 16, 30, 5, 123, tzinfo=UTC),
+                                                           date(2026, 1, 2)]]))
+    assert sheet["A2"].value == datetime(2026, 1, 2, 0, 30, 5) and sheet["A2"].number_format == "yyyy-mm-dd hh:mm"
+    assert sheet["B2"].is_date and sheet["B2"].number_format == "yyyy-mm-dd"

@@ -58,8 +58,9 @@ def display_width(text: str) -> int:
 
 def _cell_value(value: CellValue) -> CellValue:
     # Excel has no time zones: aware times are written as China time, as the app shows them.
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return to_china(value).replace(tzinfo=None)
+    if isinstance(value, datetime):
+        value = value.replace(microsecond=0)  # a cell shows minutes; no hidden fractions to trip a filter
+        return to_china(value).replace(tzinfo=None) if value.tzinfo is not None else value
     return value
 
 
