@@ -250,3 +250,14 @@ def test_generated_passwords_are_shown_once_and_work(client, world, login_as):
     client.post("/logout")
     assert client.post("/login", data={"username": "xinren", "password": password}).status_code == 302
     assert "辛仁" in client.get("/nominations/").get_data(as_text=True)  # logged in as the new user
+
+
+def test_the_web_page_sends_large_user_lists_to_the_command_line(client, world, login_as, monkeypatch):
+    from workflow_app.imports import blueprint
+
+    monkeypatch.setattr(blueprint, "WEB_MAX_NEW_USERS", 1)
+    login_as("admin")
+    rows = [["new_a", "甲", None, "审核人", "411624100", None], ["new_b", "乙", None, "审核人", "411624100", None]]
+    response = upload(client, "users", workbook(USER_HEADERS, rows))
+    assert "flask import users" in client.get(response.location).get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id))) == 10

@@ -16,6 +16,10 @@ from workflow_app.policy import is_county_admin
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/import")
 
+# Each new password is hashed with scrypt, slow on purpose (a tenth of a second or more): a request
+# creating hundreds of users would outlive the web server's timeout. The command line has no limit.
+WEB_MAX_NEW_USERS = 100
+
 
 def _county_admin() -> None:
     if not is_county_admin(current_user):
@@ -60,6 +64,11 @@ def upload(name: str):
         plan = plan_file(kind, upload_file.filename or "", content, current_user)
     except ImportFileError as error:
         flash(str(error), "danger")
+        return redirect(url_for(".index"))
+    if plan.count("create") > WEB_MAX_NEW_USERS and kind.name == "users":
+        flash(_("This file creates %(count)d users; the web page takes at most %(max)d at a time. Split the file, "
+                "or import it on the server with “flask import users”.", count=plan.count("create"),
+                max=WEB_MAX_NEW_USERS), "danger")
         return redirect(url_for(".index"))
     token = pending.save(content, kind.name, upload_file.filename or "", current_user.id) if plan.ok else None
     return render_template("imports/preview.html", kind=kind, plan=plan, filename=upload_file.filename,
