@@ -261,3 +261,9 @@ def test_the_web_page_sends_large_user_lists_to_the_command_line(client, world, 
     response = upload(client, "users", workbook(USER_HEADERS, rows))
     assert "flask import users" in client.get(response.location).get_data(as_text=True)
     assert db.session.scalar(select(func.count(User.id))) == 10
+
+
+def test_every_problem_of_a_row_is_listed_at_once(client, world, login_as):
+    login_as("admin")
+    page = upload(client, "units", workbook(UNIT_HEADERS, [["a b", "", "村", "411624"]])).get_data(as_text=True)
+    assert page.count('<td data-label="行">2</td>') == 3  # the code, the missing name, the unknown level

@@ -49,33 +49,35 @@ def _level_label(level: str) -> str:
 
 
 def _parse(records: list[Record], errors: list[RowError]) -> dict[str, dict]:
-    """Rows that passed the per-cell checks, by code (the first row of a duplicated code wins)."""
+    """Rows that passed the per-cell checks, by code. Every cell of a row is checked, so one
+    upload lists all of a row's problems; a repeated code is an error on the later row."""
     read_level = word_lookup(LEVEL_WORDS, {level: LEVEL_LABELS[level] for level in IMPORTABLE_LEVELS})
     label = {c.key: str(c.label) for c in COLUMNS}
     rows: dict[str, dict] = {}
+    first_row: dict[str, int] = {}
     for record in records:
-        if not check_required(record, COLUMNS, errors, LIMITS):
-            continue
         values = record.values
-        level = read_level(values["level"])
-        bad = False
+        bad = not check_required(record, COLUMNS, errors, LIMITS)
         for key in ("code", "parent_code"):
-            if not CODE.fullmatch(values[key]):
+            if values.get(key) and not CODE.fullmatch(values[key]):
                 errors.append(RowError(record.row, label[key], _("Use letters, digits, “-” and “_” only.")))
                 bad = True
-        if level is None:
+        level = read_level(values.get("level", ""))
+        if values.get("level") and level is None:
             errors.append(RowError(record.row, label["level"],
                                    _("Unknown level “%(value)s”: write township (乡镇/街道) or branch (基层工会).",
                                      value=values["level"])))
             bad = True
-        if values["code"] in rows:
+        code = values.get("code", "")
+        if code in first_row:
             errors.append(RowError(record.row, label["code"], _("The code %(code)s is already on row %(row)d.",
-                                                                 code=values["code"],
-                                                                 row=rows[values["code"]]["row"])))
+                                                                 code=code, row=first_row[code])))
             continue
+        if code:
+            first_row[code] = record.row
         if not bad:
-            rows[values["code"]] = {"row": record.row, "code": values["code"], "name": values["name"],
-                                    "level": level, "parent_code": values["parent_code"]}
+            rows[code] = {"row": record.row, "code": code, "name": values["name"], "level": level,
+                          "parent_code": values["parent_code"]}
     return rows
 
 
