@@ -267,3 +267,5 @@ def test_every_problem_of_a_row_is_listed_at_once(client, world, login_as):
     login_as("admin")
     page = upload(client, "units", workbook(UNIT_HEADERS, [["a b", "", "村", "411624"]])).get_data(as_text=True)
     assert page.count('<td data-label="行">2</td>') == 3  # the code, the missing name, the unknown level
+    users = upload(client, "users", workbook(USER_HEADERS, [["a b", "", "x", "老板", "411624100", None]]))
+    assert users.get_data(as_text=True).count('<td data-label="行">2</td>') == 4  # name, username, e-mail, role

@@ -54,19 +54,20 @@ def generate_password(length: int = 12) -> str:
 def _check_row(values: dict, unit: OrgUnit | None, role: str | None, label: dict, row: int,
                actor: User | None) -> list[RowError]:
     errors = []
-    if not USERNAME.fullmatch(values["username"]):
+    if values.get("username") and not USERNAME.fullmatch(values["username"]):
         errors.append(RowError(row, label["username"], _("2 to 64 letters, digits, “.”, “_”, “-” or “@”; "
                                                          "no spaces, starting with a letter or digit.")))
     if values.get("email") and not EMAIL.fullmatch(values["email"]):
         errors.append(RowError(row, label["email"], _("This is not an e-mail address.")))
     if values.get("password") and len(values["password"]) < 8:
         errors.append(RowError(row, label["password"], _("A password has at least 8 characters.")))
-    if role is None:
+    if values.get("role") and role is None:
         errors.append(RowError(row, label["role"], _("Unknown role “%(value)s”: write submitter (主席), "
                                                      "reviewer (审核人) or admin (管理员).", value=values["role"])))
     if unit is None:
-        errors.append(RowError(row, label["unit_code"], _("No unit has the code %(code)s; import the units first.",
-                                                          code=values["unit_code"])))
+        if values.get("unit_code"):
+            errors.append(RowError(row, label["unit_code"], _("No unit has the code %(code)s; import the units "
+                                                              "first.", code=values["unit_code"])))
     elif actor is not None and not can_administer(actor, unit):
         errors.append(RowError(row, label["unit_code"], _("%(code)s is outside the units you administer.",
                                                           code=values["unit_code"])))
@@ -94,11 +95,13 @@ def plan_users(records: list[Record], actor: User | None) -> Plan:
     first_row: dict[str, dict] = {}  # new usernames: the row that creates the user
     seen: dict[tuple[str, str, str], int] = {}
     for record in records:
-        if not check_required(record, COLUMNS, plan.errors, LIMITS):
-            continue
+        complete = check_required(record, COLUMNS, plan.errors, LIMITS)
         values = record.values
-        role, unit = read_role(values["role"]), units.get(values["unit_code"])
+        role, unit = read_role(values.get("role", "")), units.get(values.get("unit_code", ""))
         errors = _check_row(values, unit, role, label, record.row, actor)
+        if not complete:
+            plan.errors.extend(errors)
+            continue
         key = (values["username"], role or "", values["unit_code"])
         if not errors and key in seen:
             errors.append(RowError(record.row, "", _("Repeats row %(row)d.", row=seen[key])))
