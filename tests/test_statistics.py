@@ -18,6 +18,7 @@ from tests import factories
 from tests.conftest import count_queries
 from tests.factories import bring_to
 from workflow_app.core.timeutil import china_today
+from workflow_app.exports.models import ExportLog
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Attachment
 from workflow_app.orgs.services import create_unit
@@ -346,3 +347,56 @@ def test_county_sees_which_townships_have_not_filed(client, world, login_as):
     login_as("town2")
     body = client.get(f"/stats/reports?year={LAST_YEAR}").get_data(as_text=True)
     assert f"unit={world.town2.id}" in body.split('id="not-filed"')[1]
+
+
+# ------------------------------------------------------------ export
+def _sheet(content: bytes):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    return load_workbook(BytesIO(content))
+
+
+def test_statistics_export_matches_the_dashboard_cell_by_cell(client, world, login_as):
+    _target(LAST_YEAR, 65, 90)
+    accepted(world)
+    login_as("county")
+    response = client.post("/stats/dashboard/export", data={"county": world.county.id, "year": LAST_YEAR,
+                                                            "quarter": 0})
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    book = _sheet(response.data)
+    sheet = book.worksheets[0]
+    assert sheet.title == f"{LAST_YEAR}年（全年）" and sheet.freeze_panes == "A2"
+    header = [cell.value for cell in sheet[1]]
+    assert header[:4] == ["乡镇（街道）", "版本", "企业法人单位数", "单独建会的企业数"]
+    assert sheet[1][0].font.bold
+    rows = {row[0].value: [cell.value for cell in row] for row in sheet.iter_rows(min_row=2)}
+    town1 = rows["槐店回族镇总工会"]
+    column = {title: index for index, title in enumerate(header)}
+    assert town1[column["版本"]] == 1 and town1[column["职工人数"]] == 1000 and town1[column["会员人数"]] == 850
+    assert Decimal(str(town1[column["建会率 %"]])) == Decimal("65.0")
+    assert Decimal(str(town1[column["入会率 %"]])) == Decimal("85.0")
+    assert Decimal(str(town1[column["入会率目标 %"]])) == Decimal("90")
+    assert Decimal(str(town1[column["入会率差距（百分点）"]])) == Decimal("-5.0")
+    assert town1[column["入会率情况"]] == "接近"
+    assert rows["东城街道总工会"][column["职工人数"]] is None  # nothing accepted: empty, not zero
+    assert list(rows)[-1] == "全县合计"
+    assert next(row[0].value for row in book["目标"].iter_rows(min_row=2)) == "建会率"
+    log = db.session.scalar(select(ExportLog).where(ExportLog.kind == "statistics"))
+    assert log.actor_name == "刘秀兰" and log.filters["year"] == LAST_YEAR
+    login_as("town1")
+    refused = client.post("/stats/dashboard/export", data={"county": world.county.id, "year": LAST_YEAR})
+    assert refused.status_code == 403
+
+
+def test_statistics_export_from_the_command_line(app, world, tmp_path):
+    accepted(world)
+    out = tmp_path / "stats.xlsx"
+    result = app.test_cli_runner().invoke(args=["export", "statistics", "--period", str(LAST_YEAR), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {row[0].value: [cell.value for cell in row]
+            for row in _sheet(out.read_bytes()).worksheets[0].iter_rows(min_row=2)}
+    assert rows["槐店回族镇总工会"][2] == 40 and rows["东城街道总工会"][2] is None
+    bad = app.test_cli_runner().invoke(args=["export", "statistics", "--period", "1999", "--out", str(out)])
+    assert bad.exit_code != 0 and "2000" in bad.output

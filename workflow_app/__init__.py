@@ -31,6 +31,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from workflow_app.admin.blueprint import bp as admin_bp
     from workflow_app.auth.blueprint import bp as auth_bp
     from workflow_app.certificates.blueprint import bp as certificates_bp
+    from workflow_app.exports.blueprint import bp as exports_bp
+    from workflow_app.imports.blueprint import bp as imports_bp
     from workflow_app.nominations.blueprint import bp as nominations_bp
     from workflow_app.notice.blueprint import bp as notice_bp
     from workflow_app.notifications.blueprint import bp as notifications_bp
@@ -38,7 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from workflow_app.stats.blueprint import bp as stats_bp
 
     for blueprint in (auth_bp, nominations_bp, review_bp, admin_bp, certificates_bp, notice_bp, notifications_bp,
-                      stats_bp):
+                      stats_bp, exports_bp, imports_bp):
         app.register_blueprint(blueprint)
 
     import workflow_app.notice.models

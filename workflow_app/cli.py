@@ -23,6 +23,15 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(notices_group)
 
+    from workflow_app.exports.cli import group as export_group
+    from workflow_app.stats import cli as _statistics_export  # noqa: F401 (adds `export statistics`)
+
+    app.cli.add_command(export_group)
+
+    from workflow_app.imports.cli import group as import_group
+
+    app.cli.add_command(import_group)
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Load the Shenqiu County demo (idempotent) and print the demo logins."""

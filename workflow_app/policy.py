@@ -107,6 +107,11 @@ def admin_counties(user: User) -> list[OrgUnit]:
     return [a.org_unit for a in user.assignments("admin")]
 
 
+def is_county_admin(user: User) -> bool:
+    """County administrators alone import units and users and export unmasked personal data."""
+    return any(a.org_unit.level == "county" for a in user.assignments("admin"))
+
+
 def can_administer(user: User, unit: OrgUnit) -> bool:
     return any(a.org_unit.contains(unit) for a in user.assignments("admin"))
 

@@ -23,6 +23,7 @@ from workflow_app.auth.services import safe_next
 from workflow_app.campaigns.models import Campaign, HonorType
 from workflow_app.certificates.services import certificate_of
 from workflow_app.core.timeutil import china_today
+from workflow_app.exports.nominations import may_export_full
 from workflow_app.extensions import db
 from workflow_app.nominations import services
 from workflow_app.nominations.diagram import workflow_svg
@@ -83,7 +84,8 @@ def index():
     filters = ListFilters.from_args(request.args)
     page = visible_page(current_user, filters, current_app.config["PAGE_SIZE"])
     return render_template("nominations/list.html", page=page, filters=filters, **filter_options(),
-                           can_create=bool(submitting_units(current_user)))
+                           can_create=bool(submitting_units(current_user)),
+                           can_export_full=may_export_full(current_user))
 
 
 def _selector() -> tuple[NewNominationForm, dict]:

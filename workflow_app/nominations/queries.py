@@ -111,6 +111,11 @@ def _page(where, filters: ListFilters, per_page: int) -> Page:
     return Page(items=list(items), total=total, page=filters.page, per_page=per_page)
 
 
+def list_select(where, filters: ListFilters) -> Select:
+    """Every row ``where`` admits, filtered and ordered as the list page shows them, unpaged (exports)."""
+    return _ordered(_apply(select(Nomination).where(where), filters), filters.sort)
+
+
 def visible_page(user: User, filters: ListFilters, per_page: int = 20) -> Page:
     return _page(visible_filter(user), filters, per_page)
 

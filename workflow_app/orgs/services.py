@@ -8,11 +8,16 @@ from workflow_app.extensions import db
 from workflow_app.orgs.models import LEVELS, OrgUnit
 
 
+def may_nest(level: str, parent_level: str) -> bool:
+    """A unit sits only under a higher level (a branch under a township or straight under a county)."""
+    return LEVELS.index(level) > LEVELS.index(parent_level)
+
+
 def create_unit(*, level: str, code: str, name: str, parent: OrgUnit | None = None) -> OrgUnit:
     """Add a unit under ``parent`` and fill its materialised path (flushes to get the id)."""
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}")
-    if parent is not None and LEVELS.index(level) <= LEVELS.index(parent.level):
+    if parent is not None and not may_nest(level, parent.level):
         raise ValueError(f"a {level} cannot sit under a {parent.level}")
     unit = OrgUnit(level=level, code=code, name=name, parent=parent)
     db.session.add(unit)

@@ -13,11 +13,13 @@ from states.engine import ConcurrentChange, TransitionRefused
 from states.statistics_report import EVENT_LABELS, STATE_LABELS, available_events, filing_assignment
 from workflow_app.campaigns.models import Campaign
 from workflow_app.core.timeutil import china_today
+from workflow_app.exports.blueprint import xlsx_response
 from workflow_app.extensions import db
 from workflow_app.nominations.forms import DeleteForm
 from workflow_app.policy import can_administer, can_view_report, filing_units, report_filter, statistics_counties
 from workflow_app.stats import services
 from workflow_app.stats.charts import dashboard_charts
+from workflow_app.stats.export import download_name, export_statistics
 from workflow_app.stats.forms import (
     FIGURE_LABELS,
     MEASURE_LABELS,
@@ -100,6 +102,26 @@ def dashboard():
                                    .order_by(Campaign.year.desc(), Campaign.id.desc()).limit(5)).all()
     return render_template("stats/dashboard.html", board=board, counties=counties, sort=sort, campaigns=campaigns,
                            quarters=quarter_choices(), charts=dashboard_charts(board))
+
+
+@bp.route("/dashboard/export", methods=["POST"])
+@login_required
+def export_dashboard():
+    """The dashboard's table as .xlsx (POST: every export writes its log row)."""
+    counties = statistics_counties(current_user)
+    chosen = parse_id(request.form.get("county"))
+    county = next((unit for unit in counties if unit.id == chosen), None)
+    if county is None or not DeleteForm().validate_on_submit():  # the CSRF token
+        abort(403 if county is None else 400)
+    year = parse_id(request.form.get("year")) or china_today().year
+    quarter = parse_id(request.form.get("quarter")) or WHOLE_YEAR
+    try:
+        services.check_period(year, quarter)
+    except services.StatisticsError as error:
+        abort(400, str(error.message))
+    content = export_statistics(county, year, quarter, actor=current_user, client_ip=request.remote_addr)
+    db.session.commit()
+    return xlsx_response(content, download_name(county, year, quarter))
 
 
 @bp.route("/campaigns/<int:campaign_id>")

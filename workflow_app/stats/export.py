@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from workflow_app.auth.models import User
 from workflow_app.core.xlsx import Column, Sheet, write_workbook
+from workflow_app.exports.services import record_export
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.stats.figures import FIGURES
 from workflow_app.stats.forms import FIGURE_LABELS, MEASURE_LABELS, period_label
@@ -49,9 +51,13 @@ def statistics_rows(board: CountyDashboard) -> list[list]:
     return rows
 
 
-def export_statistics(county: OrgUnit, year: int, quarter: int = 0) -> bytes:
-    """The period's statistics table; a second sheet holds the year's targets for reference."""
+def export_statistics(county: OrgUnit, year: int, quarter: int = 0, *, actor: User | None = None,
+                      client_ip: str | None = None) -> bytes:
+    """The period's statistics table (a second sheet holds the year's targets), logged in the export
+    log like every export; the caller commits once the file is made."""
     board = county_dashboard(county, year, quarter)
+    record_export("statistics", actor=actor, filters={"county": county.code, "year": year, "quarter": quarter},
+                  row_count=len(board.rows), client_ip=client_ip)
     title = period_label(year, quarter)
     targets = [[str(MEASURE_LABELS[m]), getattr(board.target, TARGET_OF[m]) if board.target else None]
                for m in MEASURES]
@@ -59,3 +65,7 @@ def export_statistics(county: OrgUnit, year: int, quarter: int = 0) -> bytes:
         Sheet(title, columns(), statistics_rows(board)),
         Sheet(_("Targets"), [Column(_("Measure"), width=24), Column(_("Target") + " %")], targets),
     ])
+
+
+def download_name(county: OrgUnit, year: int, quarter: int) -> str:
+    return f"{county.name}-{period_label(year, quarter)}-{_('Statistics')}.xlsx"

@@ -1,0 +1,160 @@
+"""The look of every spreadsheet the app hands out, and reading the ones people upload.
+
+Writing (exports, import templates, statistics)::
+
+    from workflow_app.core.xlsx import Column, write_sheet
+    data = write_sheet("汇总表", [Column("姓名"), Column("出生日期", width=12)], [["马金凤", date(1985, 6, 15)]])
+
+``write_sheet`` returns the bytes of a real .xlsx: a bold, shaded, frozen header row, an autofilter
+over the table, widths from the content (a Chinese character counts twice), dates and times as
+real date cells. Several sheets in one file: ``write_workbook([Sheet(...), Sheet(...)])``.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from unicodedata import east_asian_width
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from workflow_app.core.timeutil import to_china
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+MIN_WIDTH, MAX_WIDTH = 6, 60
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+CellValue = str | int | float | Decimal | date | datetime | None
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column's header and, when the content should not decide, its width in characters."""
+
+    title: str
+    width: float | None = None
+
+
+@dataclass
+class Sheet:
+    """One worksheet: a title (Excel allows 31 characters), columns and rows of plain values."""
+
+    title: str
+    columns: Sequence[Column | str]
+    rows: Iterable[Sequence[CellValue]] = field(default_factory=list)
+
+
+def display_width(text: str) -> int:
+    """Columns a text needs: wide (CJK) characters take two."""
+    return sum(2 if east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _cell_value(value: CellValue) -> CellValue:
+    # Excel has no time zones: aware times are written as China time, as the app shows them.
+    if isinstance(value, datetime):
+        value = value.replace(microsecond=0)  # a cell shows minutes; no hidden fractions to trip a filter
+        return to_china(value).replace(tzinfo=None) if value.tzinfo is not None else value
+    return value
+
+
+def _shown(value: CellValue) -> str:
+    if isinstance(value, datetime):
+        return "2026-01-01 00:00"
+    if isinstance(value, date):
+        return "2026-01-01"
+    return "" if value is None else str(value)
+
+
+def _fill(sheet, spec: Sheet) -> None:
+    columns = [c if isinstance(c, Column) else Column(str(c)) for c in spec.columns]
+    widths = [display_width(c.title) for c in columns]
+    sheet.append([c.title for c in columns])
+    for cell in sheet[1]:
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.alignment = Alignment(vertical="center")
+    count = 0
+    for row in spec.rows:
+        count += 1
+        sheet.append([_cell_value(v) for v in row])
+        for index, cell in enumerate(sheet[sheet.max_row]):
+            value = cell.value
+            if isinstance(value, str) and value.startswith("="):
+                # Text from users is never a formula (“=HYPERLINK(…)” in a name would run in Excel).
+                cell.data_type = "s"
+            elif isinstance(value, datetime):
+                cell.number_format = DATETIME_FORMAT
+            elif isinstance(value, date):
+                cell.number_format = DATE_FORMAT
+            if index < len(widths):
+                widths[index] = max(widths[index], display_width(_shown(value)))
+            else:
+                widths.append(display_width(_shown(value)))
+    for index, width in enumerate(widths):
+        fixed = columns[index].width if index < len(columns) else None
+        letter = get_column_letter(index + 1)
+        sheet.column_dimensions[letter].width = fixed or min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
+    sheet.freeze_panes = "A2"  # the header stays in view while scrolling
+    if columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+
+
+def write_workbook(sheets: Sequence[Sheet]) -> bytes:
+    """An .xlsx file holding ``sheets`` in order (the first one opens)."""
+    book = Workbook()
+    book.remove(book.active)
+    for spec in sheets:
+        _fill(book.create_sheet(title=spec.title[:31]), spec)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def write_sheet(title: str, columns: Sequence[Column | str], rows: Iterable[Sequence[CellValue]]) -> bytes:
+    """A one-sheet .xlsx: ``columns`` as the header row, then ``rows`` (plain values, in column order;
+    ``date``/``datetime`` become date cells, ``None`` an empty cell)."""
+    return write_workbook([Sheet(title, columns, rows)])
+
+
+# ---------------------------------------------------------------- reading uploads
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+
+
+class NotAWorkbook(ValueError):
+    """The upload is not an .xlsx file openpyxl can read."""
+
+
+class WorkbookTooLarge(ValueError):
+    """More rows than allowed, or a zip that unpacks to far more than a real list (a zip bomb)."""
+
+
+def read_rows(content: bytes, max_rows: int) -> list[tuple[int, list[CellValue]]]:
+    """The first sheet's non-empty rows as (Excel row number, values), header row included.
+    Raises ``NotAWorkbook`` for anything but an .xlsx, ``WorkbookTooLarge`` past ``max_rows``."""
+    if not content.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(io.BytesIO(content)):
+        raise NotAWorkbook("not an xlsx file")
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        if sum(entry.file_size for entry in archive.infolist()) > MAX_UNPACKED_BYTES:
+            raise WorkbookTooLarge("unpacks to too much")
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a zip that is not a workbook
+        raise NotAWorkbook(str(error)) from None
+    try:
+        sheet = book.worksheets[0]
+        rows = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            if len(rows) > max_rows:
+                raise WorkbookTooLarge(f"more than {max_rows} rows")
+            rows.append((number, list(values)))
+        return rows
+    finally:
+        book.close()

@@ -1,0 +1,54 @@
+"""Downloads of lists as spreadsheets. POST only: every export writes its log row."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from workflow_app.campaigns.models import Campaign
+from workflow_app.core.timeutil import china_today
+from workflow_app.exports.nominations import download_name, export_nominations, may_export_full
+from workflow_app.extensions import db
+from workflow_app.nominations.queries import ListFilters
+from workflow_app.notice.services import close_due_notices
+from workflow_app.policy import visible_filter
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def list_args(filters: ListFilters) -> dict:
+    """The list page's query string for ``filters`` (to go back to the same list)."""
+    args = {"campaign": filters.campaign_id, "honor_type": filters.honor_type_id, "township": filters.township_id,
+            "state": filters.state, "q": filters.q, "sort": filters.sort}
+    return {key: value for key, value in args.items() if value}
+
+
+def xlsx_response(content: bytes, name: str):
+    response = send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"  # personal data: no copies in caches
+    return response
+
+
+@bp.route("/nominations", methods=["POST"])
+@login_required
+def nominations():
+    """The list page's rows (same filters, same visibility) as .xlsx; full ID numbers on request."""
+    filters = ListFilters.from_args(request.form)
+    full = request.form.get("full") == "1"
+    if full and not may_export_full(current_user):
+        abort(403, _("Only a county administrator may export full ID numbers and phones."))
+    if full and request.form.get("confirm") != "1":
+        flash(_("Tick the box to confirm that you need the full ID numbers and phones."), "warning")
+        return redirect(url_for("nominations.index", **list_args(filters)))
+    close_due_notices()  # the same states the list page shows
+    content, _count = export_nominations(visible_filter(current_user), filters, full=full, actor=current_user,
+                                         client_ip=request.remote_addr)
+    db.session.commit()
+    campaign = db.session.get(Campaign, filters.campaign_id) if filters.campaign_id else None
+    return xlsx_response(content, download_name(f"{campaign.year}{campaign.name}" if campaign else None,
+                                                china_today()))
