@@ -34,7 +34,7 @@ from workflow_app.nominations.forms import (
     form_class_for,
 )
 from workflow_app.nominations.models import Attachment, Nomination
-from workflow_app.nominations.queries import ListFilters, clean_sort, next_in, todo_ids, visible_page
+from workflow_app.nominations.queries import ListFilters, next_in, todo_ids, visible_page
 from workflow_app.notice.services import close_due_notices, nomination_panel
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.policy import can_edit, can_view, submitting_units
@@ -163,11 +163,12 @@ def show(nomination_id: int):
     events = available_events(nomination, current_user)
     chain = review_chain(nomination)
     quota = quota_for(nomination)
-    sort = clean_sort(request.args.get("sort"))
-    next_id = next_in(todo_ids(current_user, sort), nomination.id)
+    came_from = ListFilters.from_args(request.args)  # the to-do list it was opened from, filters and all
+    next_id = next_in(todo_ids(current_user, came_from), nomination.id)
     return render_template(
         "nominations/show.html",
-        next_todo_url=url_for(".show", nomination_id=next_id, sort=sort or None) if next_id else None,
+        next_todo_url=url_for(".show", nomination_id=next_id, **came_from.list_args()) if next_id else None,
+        list_args=came_from.list_args(),
         nomination=nomination,
         events=events,
         event_labels=EVENT_LABELS,
@@ -227,8 +228,8 @@ def transition(nomination_id: int):
         flash(errors or _("The form was incomplete."), "danger")
         return redirect(url_for(".show", nomination_id=nomination.id))
     data = {name: form[name].data for name in ("vote_due", "vote_present", "vote_in_favour")}
-    sort = clean_sort(request.form.get("sort"))
-    todo_before = todo_ids(current_user, sort)  # where this one stood, for "next to-do" after the action
+    came_from = ListFilters.from_args(request.form)
+    todo_before = todo_ids(current_user, came_from)  # where this one stood, for "next to-do" after the action
     try:
         services.perform_transition(nomination, form.event.data, current_user, form.comment.data or "",
                                     expected_version=form.version.data, client_ip=request.remote_addr,
@@ -241,19 +242,20 @@ def transition(nomination_id: int):
         flash(_("Done: %(action)s.", action=EVENT_LABELS[form.event.data]), "success")
         if form.event.data != "submit":
             # Same-site paths only: a posted next_url must not send the reviewer off-site.
-            return redirect(safe_next(request.form.get("next_url")) or _next_todo_url(todo_before, nomination.id, sort)
-                            or url_for("review.todo"))
+            return redirect(safe_next(request.form.get("next_url"))
+                            or _next_todo_url(todo_before, nomination.id, came_from)
+                            or url_for("review.todo", **came_from.list_args()))
     return redirect(url_for(".show", nomination_id=nomination.id))
 
 
-def _next_todo_url(before: list[int], nomination_id: int, sort: str) -> str | None:
-    """The first nomination after this one in the to-do list as it was, that still waits for the user."""
+def _next_todo_url(before: list[int], nomination_id: int, came_from: ListFilters) -> str | None:
+    """The first nomination after this one in the (filtered) to-do list as it was, that still waits for the user."""
     if nomination_id not in before:
         return None
-    still = set(todo_ids(current_user, sort))
+    still = set(todo_ids(current_user, came_from))
     for candidate in before[before.index(nomination_id) + 1:]:
         if candidate in still:
-            return url_for(".show", nomination_id=candidate, sort=sort or None)
+            return url_for(".show", nomination_id=candidate, **came_from.list_args())
     return None
 
 
