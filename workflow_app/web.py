@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, abort, has_request_context, render_template, session
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -11,8 +10,8 @@ from sqlalchemy import func, select
 
 from states.nomination import EVENT_LABELS, STATE_LABELS
 from workflow_app.auth.models import User
+from workflow_app.core.formats import day_text, moment_text, number_text, percent_text
 from workflow_app.core.idnumber import mask_id_number, mask_phone
-from workflow_app.core.timeutil import to_china
 from workflow_app.extensions import db, login_manager
 from workflow_app.nominations.fields import FIELD_LABELS, LEVEL_LABELS, ROLE_LABELS, choice_label
 
@@ -58,12 +57,6 @@ def parse_id(value: str | None) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def _china_time(value) -> str:
-    if value is None:
-        return ""
-    return format_datetime(to_china(value), "yyyy-MM-dd HH:mm")
-
-
 def todo_count() -> int:
     from workflow_app.nominations.models import Nomination
     from workflow_app.policy import todo_filter
@@ -80,7 +73,10 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     app.jinja_env.filters.update(
-        china_time=_china_time,
+        china_time=moment_text,  # a stored moment, in China time and the user's format
+        day=day_text,
+        number=number_text,
+        percent=percent_text,
         mask_id=mask_id_number,
         mask_phone=mask_phone,
         state_label=lambda state: STATE_LABELS.get(state, state),

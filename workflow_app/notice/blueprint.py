@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from states.nomination import TransitionRefused
 from workflow_app.campaigns.models import Campaign
+from workflow_app.core.formats import day_text
 from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import db, limiter
 from workflow_app.nominations.forms import DeleteForm
@@ -206,7 +207,7 @@ def holidays():
         row.working = bool(form.working.data)
         db.session.add(row)
         db.session.commit()
-        flash(_("Saved %(day)s.", day=day.isoformat()), "success")
+        flash(_("Saved %(day)s.", day=day_text(day)), "success")
         return redirect(url_for(".holidays", year=day.year))
     year = request.args.get("year", type=int) or china_today().year
     if not 2000 <= year <= 2100:
@@ -231,7 +232,7 @@ def delete_holiday(day: str):
         abort(400)
     db.session.delete(row)
     db.session.commit()
-    flash(_("Removed %(day)s.", day=parsed.isoformat()), "info")
+    flash(_("Removed %(day)s.", day=day_text(parsed)), "info")
     return redirect(url_for(".holidays", year=parsed.year))
 
 

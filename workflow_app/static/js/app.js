@@ -35,6 +35,13 @@
     if (ID_CHECK[total % 11] !== value[17]) { return { error: "check" }; }
     return { value: value, birthDate: iso, gender: (+value[16]) % 2 === 1 ? "male" : "female" };
   }
+  // A day (YYYY-MM-DD) the way the pages write it: 1985年6月15日 / Jun 15, 1985 (core/formats.py).
+  function formatDay(iso) {
+    var parts = iso.split("-");
+    var day = new Date(Date.UTC(+parts[0], +parts[1] - 1, +parts[2]));
+    return day.toLocaleDateString(document.documentElement.lang || undefined,
+      { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+  }
   document.querySelectorAll(".id-number-check").forEach(function (box) {
     var input = box.querySelector("input[name=id_number]");
     var out = box.querySelector(".id-number-message");
@@ -68,7 +75,7 @@
         if (gender && !gender.value) { gender.value = result.gender; }
         if (birth && !birth.value) { birth.value = result.birthDate; }
         if (birth && birth.value && birth.value !== result.birthDate) {
-          show(messages.msgBirthDate.replace("{day}", result.birthDate), false);
+          show(messages.msgBirthDate.replace("{day}", formatDay(result.birthDate)), false);
         } else if (gender && gender.value && gender.value !== result.gender) {
           show(messages.msgGender, false);
         } else {
