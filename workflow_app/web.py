@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, has_request_context, render_template, session
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, flash, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -57,6 +59,22 @@ def parse_id(value: str | None) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
+def return_path() -> str | None:
+    """Where to come back to after logging in: the page asked for, or, for a form sent after the session
+    expired (a POST nobody can replay by a redirect), the page the form was on."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.removesuffix("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+
+
+def _unauthorized():
+    flash(str(login_manager.login_message), login_manager.login_message_category)
+    return redirect(url_for("auth.login", next=return_path()))
+
+
 def todo_count() -> int:
     from workflow_app.nominations.models import Nomination
     from workflow_app.policy import todo_filter
@@ -71,6 +89,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
+    login_manager.unauthorized_handler(_unauthorized)
 
     app.jinja_env.filters.update(
         china_time=moment_text,  # a stored moment, in China time and the user's format
