@@ -187,3 +187,20 @@ def test_next_to_do_follows_campaign_honor_and_search_filters(client, world, thr
     assert 'id="next-todo"' not in body  # only 乙二 matches the search
     for name, value in (("campaign", world.campaign.id), ("honor_type", a.honor_type_id), ("q", "乙")):
         assert f'<input type="hidden" name="{name}" value="{value}">' in body  # carried by the action form
+
+
+def test_select_all_on_the_page_works_without_javascript(client, world, three, login_as):
+    """A link reloads the list with every row ticked; sent as is, the bulk form carries them all."""
+    login_as("county")
+    listing = client.get(f"/todo/?township={world.town1.id}").get_data(as_text=True)
+    assert not re.findall(r'name="ids" value="\d+"[^>]*checked', listing)
+    link = re.search(r'href="([^"]+)" id="select-page"', listing).group(1).replace("&amp;", "&")
+    assert f"township={world.town1.id}" in link
+    ticked = client.get(link).get_data(as_text=True)
+    ids = re.findall(r'name="ids" value="(\d+)"[^>]*checked', ticked)
+    assert sorted(map(int, ids)) == sorted([three[0].id, three[1].id])
+    back = re.search(r'name="back" value="([^"]*)"', ticked).group(1)
+    assert "select" not in back and f"township={world.town1.id}" in back  # after the action: the list, unticked
+    confirm = client.post("/todo/bulk", data={"ids": ids, "event": "approve", "comment": "", "back": back})
+    body = confirm.get_data(as_text=True)
+    assert 'id="bulk-confirm"' in body and "甲一" in body and "乙二" in body and "丙三" not in body
