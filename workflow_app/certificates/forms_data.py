@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from states.nomination import LEVEL_OF_STATE, review_chain
 from workflow_app.certificates.models import Certificate
-from workflow_app.certificates.pdf import ApprovalForm, FormLabels, RecommendationForm, ReviewBox
-from workflow_app.core.formats import day_text
+from workflow_app.certificates.pdf import ApprovalForm, FormLabels, RecommendationForm, ReviewBox, written_date
 from workflow_app.core.timeutil import china_today, to_china
 from workflow_app.extensions import db
 from workflow_app.nominations.fields import FIELD_LABELS, ORGANISATION_NAME_LABEL, choice_label
@@ -25,10 +24,14 @@ LEVEL_BOX_LABELS = {"branch": _l("Branch union's opinion"), "township": _l("Town
                     "county": _l("County federation's opinion")}
 
 
+def _locale() -> str:
+    return str(get_locale() or "zh_Hans_CN")
+
+
 def form_labels() -> FormLabels:
     """The forms' printed words in the current locale (the certificate itself is always Chinese)."""
     return FormLabels(
-        locale=str(get_locale() or "zh_Hans_CN"),
+        locale=_locale(),
         honor=_("Honor recommended"),
         deeds=_("Main deeds"),
         unit_seal=_("Unit (seal): "),
@@ -57,7 +60,7 @@ def _value(nomination: Nomination, name: str) -> str:
     if name in ("gender", "political_status", "education", "category"):
         return choice_label(name, value)
     if isinstance(value, date):
-        return day_text(value)
+        return written_date(value, _locale())  # as the form's other dates
     return str(value)
 
 
