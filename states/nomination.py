@@ -28,6 +28,7 @@ from states.engine import transition as _t
 from workflow_app.auth.models import RoleAssignment, User
 from workflow_app.campaigns.models import Quota
 from workflow_app.certificates import services as certificates
+from workflow_app.core.formats import lazy_day
 from workflow_app.core.timeutil import china_today, utcnow
 from workflow_app.extensions import db
 from workflow_app.nominations.models import ORGANISATION_FIELDS, PERSON_FIELDS, AuditEntry, Nomination
@@ -277,7 +278,7 @@ def no_open_objection(ctx: Context):
 def notice_period_over(ctx: Context):
     ends = ctx.nomination.notice_ends_on
     if ends is not None and ctx.today <= ends:
-        return _l("The public notice runs until %(day)s (24:00 China time).", day=ends.isoformat())
+        return _l("The public notice runs until %(day)s (24:00 China time).", day=lazy_day(ends))
     return None
 
 
@@ -285,10 +286,10 @@ def notice_period_over(ctx: Context):
 def submission_window_open(ctx: Context):
     campaign = ctx.nomination.campaign
     if ctx.today < campaign.opens_on:
-        return _l("Submissions for this campaign open on %(day)s.", day=campaign.opens_on.isoformat())
+        return _l("Submissions for this campaign open on %(day)s.", day=lazy_day(campaign.opens_on))
     if ctx.today > campaign.closes_on:
         return _l("The submission deadline of this campaign (%(day)s) has passed.",
-                  day=campaign.closes_on.isoformat())
+                  day=lazy_day(campaign.closes_on))
     return None
 
 

@@ -450,7 +450,7 @@ def listed(world):
 
 def names_on(html: str) -> set[str]:
     """Nominees listed as rows (links to their pages); the search box may echo other words."""
-    return set(re.findall(r'href="/nominations/\d+"[^>]*>([^<]+)</a>', html)) & set(LISTED)
+    return set(re.findall(r'href="/nominations/\d+(?:\?[^"]*)?"[^>]*>([^<]+)</a>', html)) & set(LISTED)
 
 
 @pytest.mark.parametrize("username", list(EXPECTED_LISTS))
@@ -497,7 +497,7 @@ def test_id_numbers_are_masked_in_lists_but_shown_in_full_on_the_detail_page(cli
 
 
 def names_on_any(html: str) -> set[str]:
-    return set(re.findall(r'href="/nominations/\d+"[^>]*>([^<]+)</a>', html))
+    return set(re.findall(r'href="/nominations/\d+(?:\?[^"]*)?"[^>]*>([^<]+)</a>', html))
 
 
 # ---------------------------------------------------------------- ids that name nothing

@@ -102,7 +102,7 @@ def test_id_number_checked_as_typed_and_fills_gender_and_birth_date(site):
 
         # A birth date that disagrees with the number is pointed out.
         page.locator("input[name=birth_date]").fill("1985-06-16")
-        expect(message).to_contain_text("1985-06-15")
+        expect(message).to_contain_text("1985年6月15日")  # as the pages write a day
 
         page.set_viewport_size(PHONE)
         width = page.evaluate("document.documentElement.scrollWidth")

@@ -148,3 +148,59 @@ def test_next_to_do_link_and_redirect(client, world, three, login_as):
                            data={"event": "return_for_revision", "comment": "请补充",
                                  "version": str(first.version), "sort": "name"})
     assert response.headers["Location"].endswith(f"/nominations/{second.id}?sort=name")
+
+
+def test_next_to_do_stays_in_the_filtered_list(client, world, three, login_as):
+    """Opened from the to-do list filtered to one township, "next to-do" and the redirect after an
+    action go through that township's nominations only, and back to the same filtered list at the end."""
+    login_as("county")
+    a, b, other = three  # 甲一 and 乙二 in the first township, 丙三 in the second
+    listing = client.get(f"/todo/?township={world.town1.id}&sort=-name").get_data(as_text=True)
+    rows = re.findall(r'href="(/nominations/\d+[^"]*)" class="fw-semibold">([^<]+)<', listing)
+    filtered = f"township={world.town1.id}&amp;sort=-name"
+    assert rows == [(f"/nominations/{a.id}?{filtered}", "甲一"), (f"/nominations/{b.id}?{filtered}", "乙二")]
+
+    body = client.get(f"/nominations/{a.id}?township={world.town1.id}&sort=-name").get_data(as_text=True)
+    assert f'id="next-todo" href="/nominations/{b.id}?{filtered}"' in body
+    # 乙二 is last of the filtered list, though the whole list goes on to 丙三.
+    body = client.get(f"/nominations/{b.id}?township={world.town1.id}&sort=-name").get_data(as_text=True)
+    assert 'id="next-todo"' not in body
+    assert f'id="next-todo" href="/nominations/{other.id}?sort=-name"' in client.get(
+        f"/nominations/{b.id}?sort=-name").get_data(as_text=True)
+
+    form = {"comment": "请补充", "township": str(world.town1.id), "sort": "-name"}
+    response = client.post(f"/nominations/{a.id}/transition",
+                           data={**form, "event": "return_for_revision", "version": str(a.version)})
+    assert response.headers["Location"].endswith(f"/nominations/{b.id}?township={world.town1.id}&sort=-name")
+    response = client.post(f"/nominations/{b.id}/transition",
+                           data={**form, "event": "return_for_revision", "version": str(b.version)})
+    assert response.headers["Location"].endswith(f"/todo/?township={world.town1.id}&sort=-name")
+
+
+def test_next_to_do_follows_campaign_honor_and_search_filters(client, world, three, login_as):
+    login_as("county")
+    a, b, _other = three
+    query = f"campaign={world.campaign.id}&honor_type={a.honor_type_id}&sort=name"
+    body = client.get(f"/nominations/{b.id}?{query}").get_data(as_text=True)
+    assert f'id="next-todo" href="/nominations/{a.id}?{query.replace("&", "&amp;")}"' in body
+    body = client.get(f"/nominations/{b.id}?{query}&q=乙").get_data(as_text=True)
+    assert 'id="next-todo"' not in body  # only 乙二 matches the search
+    for name, value in (("campaign", world.campaign.id), ("honor_type", a.honor_type_id), ("q", "乙")):
+        assert f'<input type="hidden" name="{name}" value="{value}">' in body  # carried by the action form
+
+
+def test_select_all_on_the_page_works_without_javascript(client, world, three, login_as):
+    """A link reloads the list with every row ticked; sent as is, the bulk form carries them all."""
+    login_as("county")
+    listing = client.get(f"/todo/?township={world.town1.id}").get_data(as_text=True)
+    assert not re.findall(r'name="ids" value="\d+"[^>]*checked', listing)
+    link = re.search(r'href="([^"]+)" id="select-page"', listing).group(1).replace("&amp;", "&")
+    assert f"township={world.town1.id}" in link
+    ticked = client.get(link).get_data(as_text=True)
+    ids = re.findall(r'name="ids" value="(\d+)"[^>]*checked', ticked)
+    assert sorted(map(int, ids)) == sorted([three[0].id, three[1].id])
+    back = re.search(r'name="back" value="([^"]*)"', ticked).group(1)
+    assert "select" not in back and f"township={world.town1.id}" in back  # after the action: the list, unticked
+    confirm = client.post("/todo/bulk", data={"ids": ids, "event": "approve", "comment": "", "back": back})
+    body = confirm.get_data(as_text=True)
+    assert 'id="bulk-confirm"' in body and "甲一" in body and "乙二" in body and "丙三" not in body

@@ -229,6 +229,25 @@ def test_email_reaches_the_smtp_server_with_a_chinese_subject(client, world, log
     assert notifications()[0].emailed_at is not None
 
 
+@pytest.mark.parametrize(("actor_locale", "reader_locale", "subject", "body"), [
+    ("zh_Hans_CN", "en", "New to-do: 马金凤", "waits for your review"),
+    ("en", "zh_Hans_CN", "新待办：马金凤", "等待您审核"),
+])
+def test_email_is_in_the_recipients_language_not_the_senders(client, world, login_as, smtp_server, actor_locale,
+                                                             reader_locale, subject, body):
+    world.branch_reviewer1.email = "shahaijun@example.org"
+    world.branch_reviewer1.locale = reader_locale
+    nomination = new_nomination(world)
+    db.session.commit()
+    login_as("chair1")
+    client.post("/language", data={"locale": actor_locale, "next": "/todo/"})
+    post_event(client, nomination, "submit")
+    assert smtp_server.arrived.wait(5)
+    _recipients, message = smtp_server.messages[0]
+    assert message["Subject"] == subject
+    assert body in message.get_content()
+
+
 def test_a_failing_smtp_server_does_not_undo_the_transition(client, world, login_as, app):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -61,11 +61,14 @@ def can_view(user: User, nomination: Nomination) -> bool:
     return any(a.org_unit.contains(unit) for a in delegated_reviews(user))
 
 
+def is_unit_chair(user: User, nomination: Nomination) -> bool:
+    """A chair of the nominating unit (or of a unit above it), whatever the nomination's state."""
+    return any(a.org_unit.contains(nomination.org_unit) for a in user.assignments("submitter"))
+
+
 def can_edit(user: User, nomination: Nomination) -> bool:
     """Chairs of the nominating unit edit drafts and returned nominations."""
-    return nomination.state in EDITABLE and any(
-        a.org_unit.contains(nomination.org_unit) for a in user.assignments("submitter")
-    )
+    return nomination.state in EDITABLE and is_unit_chair(user, nomination)
 
 
 def submitting_units(user: User) -> list[OrgUnit]:

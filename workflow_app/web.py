@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, has_request_context, render_template, session
-from flask_babel import format_datetime
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, flash, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -11,8 +12,8 @@ from sqlalchemy import func, select
 
 from states.nomination import EVENT_LABELS, STATE_LABELS
 from workflow_app.auth.models import User
+from workflow_app.core.formats import day_text, moment_text, number_text, percent_text
 from workflow_app.core.idnumber import mask_id_number, mask_phone
-from workflow_app.core.timeutil import to_china
 from workflow_app.extensions import db, login_manager
 from workflow_app.nominations.fields import FIELD_LABELS, LEVEL_LABELS, ROLE_LABELS, choice_label
 
@@ -58,10 +59,20 @@ def parse_id(value: str | None) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def _china_time(value) -> str:
-    if value is None:
-        return ""
-    return format_datetime(to_china(value), "yyyy-MM-dd HH:mm")
+def return_path() -> str | None:
+    """Where to come back to after logging in: the page asked for, or, for a form sent after the session
+    expired (a POST nobody can replay by a redirect), the page the form was on."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.removesuffix("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+
+
+def _unauthorized():
+    flash(str(login_manager.login_message), login_manager.login_message_category)
+    return redirect(url_for("auth.login", next=return_path()))
 
 
 def todo_count() -> int:
@@ -78,9 +89,13 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
+    login_manager.unauthorized_handler(_unauthorized)
 
     app.jinja_env.filters.update(
-        china_time=_china_time,
+        china_time=moment_text,  # a stored moment, in China time and the user's format
+        day=day_text,
+        number=number_text,
+        percent=percent_text,
         mask_id=mask_id_number,
         mask_phone=mask_phone,
         state_label=lambda state: STATE_LABELS.get(state, state),

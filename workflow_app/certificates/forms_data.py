@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from states.nomination import LEVEL_OF_STATE, review_chain
 from workflow_app.certificates.models import Certificate
-from workflow_app.certificates.pdf import ApprovalForm, RecommendationForm, ReviewBox
+from workflow_app.certificates.pdf import ApprovalForm, FormLabels, RecommendationForm, ReviewBox, written_date
 from workflow_app.core.timeutil import china_today, to_china
 from workflow_app.extensions import db
 from workflow_app.nominations.fields import FIELD_LABELS, ORGANISATION_NAME_LABEL, choice_label
@@ -21,12 +24,43 @@ LEVEL_BOX_LABELS = {"branch": _l("Branch union's opinion"), "township": _l("Town
                     "county": _l("County federation's opinion")}
 
 
+def _locale() -> str:
+    return str(get_locale() or "zh_Hans_CN")
+
+
+def form_labels() -> FormLabels:
+    """The forms' printed words in the current locale (the certificate itself is always Chinese)."""
+    return FormLabels(
+        locale=_locale(),
+        honor=_("Honor recommended"),
+        deeds=_("Main deeds"),
+        unit_seal=_("Unit (seal): "),
+        reviewer=_("Reviewer: "),
+        reference=_("No.: "),
+        campaign=_("Campaign: "),
+        printed_on=_("Printed on: "),
+        receiving_org=_("Receiving Party organisation"),
+        vote_heading=_("Branch vote"),
+        # Formats filled in by the PDF layer: no variables here, so the %-placeholders stay as they are.
+        vote=_("%(expected)d members due, %(present)d present, %(votes_for)d in favour."),
+        vote_with_share=_("%(expected)d members due, %(present)d present, %(votes_for)d in favour "
+                          "(%(share)s%% of those present)."),
+        recommendation=_("Recommendation"),
+        recommending_union=_("Recommending union (seal): "),
+        party_opinion=_("Opinion of the Party organisation"),
+        party_seal=_("Party organisation (seal): "),
+        blank_date=_("Date: ____________"),
+    )
+
+
 def _value(nomination: Nomination, name: str) -> str:
     value = getattr(nomination, name)
     if value is None:
         return ""
     if name in ("gender", "political_status", "education", "category"):
         return choice_label(name, value)
+    if isinstance(value, date):
+        return written_date(value, _locale())  # as the form's other dates
     return str(value)
 
 
@@ -73,8 +107,9 @@ def approval_form_data(nomination: Nomination) -> ApprovalForm:
         deeds=nomination.deeds_summary,
         reviews=boxes,
         title=_("Nomination approval form"),
-        reference=f"No. {nomination.id}",
+        reference=str(nomination.id),
         printed_on=china_today(),
+        labels=form_labels(),
     )
 
 
@@ -92,4 +127,5 @@ def recommendation_form_data(certificate: Certificate) -> RecommendationForm:
         title=_("Recommendation of an outstanding union member for Party membership"),
         campaign=f"{nomination.campaign.year} {nomination.campaign.name}",
         reference=certificate.number,
+        labels=form_labels(),
     )

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -10,6 +21,7 @@ from wtforms import SelectChoice
 
 from states.nomination import (
     EVENT_LABELS,
+    STATE_LABELS,
     STATES,
     ConcurrentChange,
     TransitionRefused,
@@ -22,7 +34,8 @@ from states.nomination import (
 from workflow_app.auth.services import safe_next
 from workflow_app.campaigns.models import Campaign, HonorType
 from workflow_app.certificates.services import certificate_of
-from workflow_app.core.timeutil import china_today
+from workflow_app.core.formats import time_text
+from workflow_app.core.timeutil import china_today, utcnow
 from workflow_app.exports.nominations import may_export_full
 from workflow_app.extensions import db
 from workflow_app.nominations import services
@@ -35,11 +48,11 @@ from workflow_app.nominations.forms import (
     form_class_for,
 )
 from workflow_app.nominations.models import Attachment, Nomination
-from workflow_app.nominations.queries import ListFilters, clean_sort, next_in, todo_ids, visible_page
+from workflow_app.nominations.queries import ListFilters, next_in, todo_ids, visible_page
 from workflow_app.notice.services import close_due_notices, nomination_panel
 from workflow_app.orgs.models import OrgUnit
-from workflow_app.policy import can_edit, can_view, submitting_units
-from workflow_app.web import get_or_404
+from workflow_app.policy import can_edit, can_view, is_unit_chair, submitting_units
+from workflow_app.web import MAX_ID, get_or_404
 
 bp = Blueprint("nominations", __name__, url_prefix="/nominations")
 
@@ -165,11 +178,12 @@ def show(nomination_id: int):
     events = available_events(nomination, current_user)
     chain = review_chain(nomination)
     quota = quota_for(nomination)
-    sort = clean_sort(request.args.get("sort"))
-    next_id = next_in(todo_ids(current_user, sort), nomination.id)
+    came_from = ListFilters.from_args(request.args)  # the to-do list it was opened from, filters and all
+    next_id = next_in(todo_ids(current_user, came_from), nomination.id)
     return render_template(
         "nominations/show.html",
-        next_todo_url=url_for(".show", nomination_id=next_id, sort=sort or None) if next_id else None,
+        next_todo_url=url_for(".show", nomination_id=next_id, **came_from.list_args()) if next_id else None,
+        list_args=came_from.list_args(),
         nomination=nomination,
         events=events,
         event_labels=EVENT_LABELS,
@@ -196,26 +210,72 @@ def edit(nomination_id: int):
     if request.method == "GET":
         form.version.data = nomination.version
     if form.validate_on_submit():
-        data = form.nominee_data()
-        if services.duplicate_id_number(nomination, nomination.campaign_id, data.get("id_number")):
-            form.id_number.errors.append(_("This person (ID number) is already nominated in this campaign."))
+        try:
+            saved = _save_edit(nomination, form)
+        except ConcurrentChange:
+            db.session.rollback()
+            flash(_("Someone else saved this nomination meanwhile. Your changes were not saved; "
+                    "please look at it again."), "danger")
+            return redirect(url_for(".show", nomination_id=nomination.id))
+        except services.NominationError as error:
+            flash(str(error.message), "danger")
         else:
-            version = int(form.version.data) if (form.version.data or "").isdigit() else None
-            try:
-                services.update_nomination(nomination, data, expected_version=version)
-            except ConcurrentChange:
-                db.session.rollback()
-                flash(_("Someone else saved this nomination meanwhile. Your changes were not saved; "
-                        "please look at it again."), "danger")
-                return redirect(url_for(".show", nomination_id=nomination.id))
-            except services.NominationError as error:
-                flash(str(error.message), "danger")
-            else:
+            if saved:
                 db.session.commit()
                 return _after_save(nomination)
     return render_template("nominations/edit.html", form=form, nomination=nomination,
                            campaign=nomination.campaign, honor_type=nomination.honor_type,
                            unit=nomination.org_unit)
+
+
+def _save_edit(nomination: Nomination, form) -> bool:
+    """The validated edit form into the nomination (flushes; the caller commits), for the Save button and
+    autosave alike. False, with the error on the form, when the ID number is taken in this campaign; raises
+    ConcurrentChange when the page was stale (its ``version``) and NominationError when refused."""
+    data = form.nominee_data()
+    if services.duplicate_id_number(nomination, nomination.campaign_id, data.get("id_number")):
+        form.id_number.errors.append(_("This person (ID number) is already nominated in this campaign."))
+        return False
+    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    services.update_nomination(nomination, data, expected_version=version)
+    return True
+
+
+@bp.route("/<int:nomination_id>/autosave", methods=["POST"])
+def autosave(nomination_id: int):
+    """The edit page's draft, saved in the background (static/js/app.js) with the Save button's checks.
+    Answers JSON: the new version and a status line, or why nothing was saved (401, 403, 404, 409, 422)."""
+    if not current_user.is_authenticated:  # not a redirect to the login page: the script reads the answer
+        return _not_saved(401, _("your session has ended; log in again (copy your text first)"))
+    nomination = db.session.get(Nomination, nomination_id) if 0 < nomination_id <= MAX_ID else None
+    if nomination is None:
+        return _not_saved(404, _("this nomination does not exist"))
+    if not can_view(current_user, nomination) or not is_unit_chair(current_user, nomination):
+        return _not_saved(403, _("only the nominating unit's chair may edit it"))
+    if not can_edit(current_user, nomination):
+        return _not_saved(409, _("it is no longer a draft (now: %(state)s)", state=STATE_LABELS[nomination.state]))
+    form = form_class_for(nomination.honor_type)()
+    try:
+        saved = form.validate_on_submit() and _save_edit(nomination, form)
+    except ConcurrentChange:
+        db.session.rollback()
+        return _not_saved(409, _("someone else saved this nomination meanwhile; reload the page"))
+    except services.NominationError as error:
+        db.session.rollback()
+        return _not_saved(422, str(error.message))
+    if not saved:
+        db.session.rollback()
+        errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+        reason = "; ".join(f"{form[name].label.text}: {' '.join(errs)}" for name, errs in errors.items()
+                           if name in form and name != "csrf_token") or _("the form expired; reload the page")
+        return _not_saved(422, reason, errors=errors)
+    db.session.commit()
+    return jsonify(saved=True, version=nomination.version,
+                   message=_("Saved automatically at %(time)s", time=time_text(utcnow())))
+
+
+def _not_saved(status: int, reason, **extra):
+    return jsonify(saved=False, message=_("Not saved: %(reason)s", reason=reason), **extra), status
 
 
 @bp.route("/<int:nomination_id>/transition", methods=["POST"])
@@ -229,8 +289,8 @@ def transition(nomination_id: int):
         flash(errors or _("The form was incomplete."), "danger")
         return redirect(url_for(".show", nomination_id=nomination.id))
     data = {name: form[name].data for name in ("vote_due", "vote_present", "vote_in_favour")}
-    sort = clean_sort(request.form.get("sort"))
-    todo_before = todo_ids(current_user, sort)  # where this one stood, for "next to-do" after the action
+    came_from = ListFilters.from_args(request.form)
+    todo_before = todo_ids(current_user, came_from)  # where this one stood, for "next to-do" after the action
     try:
         services.perform_transition(nomination, form.event.data, current_user, form.comment.data or "",
                                     expected_version=form.version.data, client_ip=request.remote_addr,
@@ -243,19 +303,20 @@ def transition(nomination_id: int):
         flash(_("Done: %(action)s.", action=EVENT_LABELS[form.event.data]), "success")
         if form.event.data != "submit":
             # Same-site paths only: a posted next_url must not send the reviewer off-site.
-            return redirect(safe_next(request.form.get("next_url")) or _next_todo_url(todo_before, nomination.id, sort)
-                            or url_for("review.todo"))
+            return redirect(safe_next(request.form.get("next_url"))
+                            or _next_todo_url(todo_before, nomination.id, came_from)
+                            or url_for("review.todo", **came_from.list_args()))
     return redirect(url_for(".show", nomination_id=nomination.id))
 
 
-def _next_todo_url(before: list[int], nomination_id: int, sort: str) -> str | None:
-    """The first nomination after this one in the to-do list as it was, that still waits for the user."""
+def _next_todo_url(before: list[int], nomination_id: int, came_from: ListFilters) -> str | None:
+    """The first nomination after this one in the (filtered) to-do list as it was, that still waits for the user."""
     if nomination_id not in before:
         return None
-    still = set(todo_ids(current_user, sort))
+    still = set(todo_ids(current_user, came_from))
     for candidate in before[before.index(nomination_id) + 1:]:
         if candidate in still:
-            return url_for(".show", nomination_id=candidate, sort=sort or None)
+            return url_for(".show", nomination_id=candidate, **came_from.list_args())
     return None
 
 

@@ -8,6 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from workflow_app.core.formats import lazy_day
 from workflow_app.core.idnumber import InvalidIdNumber, parse_id_number
 from workflow_app.core.timeutil import china_today
 from workflow_app.nominations.fields import CHOICE_LABELS, FIELD_LABELS, ORGANISATION_NAME_LABEL
@@ -86,7 +87,7 @@ class PersonNominationForm(_NominationForm):
         field.data = parsed.value
         if self.birth_date.data and self.birth_date.data != parsed.birth_date:
             raise ValidationError(_l("The ID number says the birth date is %(day)s.",
-                                     day=parsed.birth_date.isoformat()))
+                                     day=lazy_day(parsed.birth_date)))
         if self.gender.data and self.gender.data != parsed.gender:
             raise ValidationError(_l("The ID number does not match the gender chosen."))
 

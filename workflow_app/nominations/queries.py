@@ -42,6 +42,13 @@ class ListFilters:
             sort=clean_sort(args.get("sort")),
         )
 
+    def list_args(self) -> dict[str, str | int]:
+        """The filters and sort as URL arguments (no page), so a nomination opened from a list knows
+        which list it came from: "next to-do" and the redirect after an action stay in that list."""
+        values = {"campaign": self.campaign_id, "honor_type": self.honor_type_id, "township": self.township_id,
+                  "state": self.state, "q": self.q, "sort": self.sort}
+        return {name: value for name, value in values.items() if value}
+
 
 @dataclass
 class Page:
@@ -124,9 +131,11 @@ def todo_page(user: User, filters: ListFilters, per_page: int = 20) -> Page:
     return _page(todo_filter(user), filters, per_page)
 
 
-def todo_ids(user: User, sort: str = "") -> list[int]:
-    """The ids of the whole to-do list in list order (one query, ids only)."""
-    return list(db.session.scalars(_ordered(select(Nomination.id).where(todo_filter(user)), sort)))
+def todo_ids(user: User, filters: ListFilters | None = None) -> list[int]:
+    """The ids of the whole (filtered) to-do list in list order, all pages (one query, ids only)."""
+    filters = filters or ListFilters()
+    return list(db.session.scalars(_ordered(_apply(select(Nomination.id).where(todo_filter(user)), filters),
+                                            filters.sort)))
 
 
 def next_in(ids: list[int], nomination_id: int) -> int | None:

@@ -209,7 +209,7 @@ def already_handled_message(nomination_id: int):
     ).first()
     if last is None:
         return _l("This nomination was changed by someone else meanwhile. Please look at it again.")
-    from workflow_app.web import _china_time
+    from workflow_app.core.formats import moment_text
 
     return _l("Already handled by %(name)s (%(unit)s) at %(time)s. Please look at it again.",
-              name=last.actor_name, unit=last.actor_unit_name or "—", time=_china_time(last.created_at))
+              name=last.actor_name, unit=last.actor_unit_name or "—", time=moment_text(last.created_at))

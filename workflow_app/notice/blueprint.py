@@ -6,12 +6,14 @@ import io
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from states.nomination import TransitionRefused
 from workflow_app.campaigns.models import Campaign
+from workflow_app.core.formats import day_text
 from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import db, limiter
 from workflow_app.nominations.forms import DeleteForm
@@ -20,7 +22,7 @@ from workflow_app.nominations.services import NominationError
 from workflow_app.notice import services
 from workflow_app.notice.forms import EnteredObjectionForm, HolidayForm, ObjectionForm
 from workflow_app.notice.models import Holiday, Objection
-from workflow_app.notice.pdf import NoticeDocument, NoticeEntry, render_notice
+from workflow_app.notice.pdf import NoticeDocument, NoticeEntry, NoticeLabels, render_notice
 from workflow_app.policy import admin_counties, can_administer, can_view
 from workflow_app.web import get_or_404, parse_id
 
@@ -164,6 +166,24 @@ def document(campaign_id: int):
                            notice_url=_public_url("notice.index"), today=china_today())
 
 
+def notice_labels() -> NoticeLabels:
+    """The notice PDF's words in the reader's language; formats are filled in by the PDF layer."""
+    return NoticeLabels(
+        locale=str(get_locale() or "zh_Hans_CN"),
+        title=_("Public notice"),
+        headers=(_("No."), _("Name"), _("Unit"), _("Township"), _("Honor"), _("Main deeds")),
+        intro=_("After recommendation by the grassroots unions and review at every level, %(issuer)s proposes "
+                "to honour the following %(count)d nominee(s) of the %(campaign)s and publishes them for public "
+                "notice. The notice runs %(period)s (until 24:00 China time on the last day)."),
+        period=_("from %(start)s to %(end)s"),
+        how_to_object=_("Anyone with an objection to a nominee may submit it under their real name during the "
+                        "notice period: online at %(url)s, or by phone or letter to %(issuer)s. Give facts, your "
+                        "real name and a way to reach you; anonymous objections or objections without facts are "
+                        "not accepted. Objectors' identities are kept confidential."),
+        document_title=_("Public notice: %(campaign)s"),
+    )
+
+
 @bp.route("/notice/<int:campaign_id>/notice.pdf")
 @login_required
 def pdf(campaign_id: int):
@@ -173,10 +193,11 @@ def pdf(campaign_id: int):
     rows = _campaign_rows(campaign)
     starts, ends = services.period_of(rows)
     data = NoticeDocument(
-        campaign=f"{campaign.year}年度{campaign.name}", issuer=campaign.county.name,
+        campaign=_("%(year)d %(name)s", year=campaign.year, name=campaign.name), issuer=campaign.county.name,
         entries=[NoticeEntry(name=r.nomination.nominee_name, unit=r.unit, township=r.township, honor=r.honor,
                              deeds=r.nomination.deeds_summary or "") for r in rows],
-        starts_on=starts, ends_on=ends, object_url=_public_url("notice.index"), issued_on=china_today())
+        starts_on=starts, ends_on=ends, object_url=_public_url("notice.index"), issued_on=china_today(),
+        labels=notice_labels())
     buffer = io.BytesIO()
     try:
         render_notice(data, buffer)
@@ -206,7 +227,7 @@ def holidays():
         row.working = bool(form.working.data)
         db.session.add(row)
         db.session.commit()
-        flash(_("Saved %(day)s.", day=day.isoformat()), "success")
+        flash(_("Saved %(day)s.", day=day_text(day)), "success")
         return redirect(url_for(".holidays", year=day.year))
     year = request.args.get("year", type=int) or china_today().year
     if not 2000 <= year <= 2100:
@@ -231,7 +252,7 @@ def delete_holiday(day: str):
         abort(400)
     db.session.delete(row)
     db.session.commit()
-    flash(_("Removed %(day)s.", day=parsed.isoformat()), "info")
+    flash(_("Removed %(day)s.", day=day_text(parsed)), "info")
     return redirect(url_for(".holidays", year=parsed.year))
 
 

@@ -7,8 +7,8 @@ from reportlab import rl_config
 from .certificate import check_fonts, render_certificates
 from .chinese import chinese_date
 from .fonts import FontError, MissingGlyphs
-from .forms import render_approval_form, render_recommendation_form
-from .model import ApprovalForm, CertificatePage, CertificateStyle, RecommendationForm, ReviewBox
+from .forms import form_date, render_approval_form, render_recommendation_form, written_date
+from .model import ApprovalForm, CertificatePage, CertificateStyle, FormLabels, RecommendationForm, ReviewBox
 from .seal import demo_seal_png
 
 # Process-wide reportlab switches (this layer is its only user): no per-shape argument checking, and
@@ -21,13 +21,16 @@ __all__ = [
     "CertificatePage",
     "CertificateStyle",
     "FontError",
+    "FormLabels",
     "MissingGlyphs",
     "RecommendationForm",
     "ReviewBox",
     "check_fonts",
     "chinese_date",
     "demo_seal_png",
+    "form_date",
     "render_approval_form",
     "render_certificates",
     "render_recommendation_form",
+    "written_date",
 ]

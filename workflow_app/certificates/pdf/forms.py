@@ -7,9 +7,11 @@ a level has not given its opinion yet.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Iterable, Sequence
 from typing import BinaryIO
 
+from babel.dates import format_date
 from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -18,15 +20,15 @@ from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 from .chinese import numeric_date
 from .flowables import PlainText
 from .fonts import Face, MissingGlyphs, clean, face
-from .model import ApprovalForm, RecommendationForm, ReviewBox
+from .layout import Run, atoms
+from .model import ApprovalForm, FormLabels, RecommendationForm, ReviewBox
 
 MARGIN = 18 * mm
 CONTENT_W = A4[0] - 2 * MARGIN
-LABEL_W = 27 * mm
-VALUE_W = CONTENT_W / 2 - LABEL_W
+LABEL_W = 27 * mm  # four Chinese characters a line
+LATIN_LABEL_W = 36 * mm  # English labels need more room ("Recommendation" is one word)
 GRID = Color(0.15, 0.12, 0.1)
 SHORT = 13  # values up to this many characters share a row with another field
-TEXT_W = CONTENT_W - LABEL_W - 12  # a full-width cell's text, inside its padding
 SEAL_ROOM = 34 * mm  # height of an opinion box: room for a signature and a 42 mm seal pressed across it
 
 
@@ -45,6 +47,16 @@ def _cleaned(data):
     return dataclasses.replace(data, **changes)
 
 
+def written_date(day: datetime.date, locale: str) -> str:
+    """A day as a filled-in form writes it: 2026年11月24日 / November 24, 2026."""
+    return numeric_date(day) if locale.startswith("zh") else format_date(day, "long", locale=locale)
+
+
+def form_date(day: datetime.date | None, labels: FormLabels) -> str:
+    """The day in the labels' language; the blanks to write one by hand when there is none."""
+    return labels.blank_date if day is None else written_date(day, labels.locale)
+
+
 def _check(font: Face, texts: Iterable[str]) -> None:
     missing = font.missing("".join(texts))
     if missing:
@@ -54,18 +66,30 @@ def _check(font: Face, texts: Iterable[str]) -> None:
 class _Form:
     """Text helpers bound to one font."""
 
-    def __init__(self, font_spec: str | None):
+    def __init__(self, font_spec: str | None, labels: FormLabels):
         self.face = face(font_spec)
         self.name = self.face.name
+        self.label_w = LABEL_W if labels.locale.startswith("zh") else LATIN_LABEL_W
+        self.value_w = CONTENT_W / 2 - self.label_w
+        self.text_w = CONTENT_W - self.label_w - 12  # a full-width cell's text, inside its padding
 
     def text(self, value: str, size: float = 11, **kw) -> PlainText:
         return PlainText(value, self.name, size, **kw)
 
     def label(self, value: str) -> PlainText:
-        return PlainText(value, self.name, 11, align="center", leading=15, balance=True)
+        """Centred in the narrow label column; a word too long for it (English: "Recommendation") makes the
+        label smaller rather than run over the grid line."""
+        size = 11.0
+        widest = max((a.width for a in atoms([Run(value, self.name, size)])), default=0.0)
+        room = self.label_w - 12  # inside the cell's padding
+        if widest > room:
+            size = max(7.0, size * room / widest)
+        return PlainText(value, self.name, size, align="center", leading=size * 15 / 11, balance=True)
 
     def title(self, value: str) -> PlainText:
-        return PlainText(value, self.name, 20, align="center", leading=30, char_space=4)
+        """Spaced out as Chinese form titles are; a Latin title keeps its words together."""
+        spaced = not any(ch.isascii() and ch.isalpha() for ch in value)
+        return PlainText(value, self.name, 20, align="center", leading=30, char_space=4 if spaced else 0)
 
     def heading_line(self, left: str, right: str) -> Table:
         table = Table([[self.text(left, 10.5, leading=15), self.text(right, 10.5, leading=15, align="right")]],
@@ -105,10 +129,11 @@ def _nominee_rows(form: _Form, rows: Sequence[tuple[str, str]]) -> tuple[list[li
     return cells, spans
 
 
-def _grid(cells: list[list], spans: list[tuple], min_heights: list[float], split_rows: bool = True) -> Table:
+def _grid(form: _Form, cells: list[list], spans: list[tuple], min_heights: list[float],
+          split_rows: bool = True) -> Table:
     """A part of the form's grid. Parts stack into one form: the heavy outline is drawn on the sides
     here, and on the top and bottom by the first and last part."""
-    table = Table(cells, colWidths=[LABEL_W, VALUE_W, LABEL_W, VALUE_W], minRowHeights=min_heights,
+    table = Table(cells, colWidths=[form.label_w, form.value_w, form.label_w, form.value_w], minRowHeights=min_heights,
                   splitInRow=1 if split_rows else 0)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.7, GRID),
@@ -134,7 +159,7 @@ def _long_row(form: _Form, label: str, content: list, min_height: float, split: 
     """A row with a label on the left and ``content`` across the rest, top-aligned."""
     cells = [[form.label(label), content, "", ""]]
     styles = [("SPAN", (1, 0), (3, 0)), ("VALIGN", (1, 0), (3, 0), "TOP")]
-    return _grid(cells, styles, [min_height], split_rows=split)
+    return _grid(form, cells, styles, [min_height], split_rows=split)
 
 
 def _opinion_box(form: _Form, label: str, opinion: str, signature: list[str], min_height: float) -> Table:
@@ -142,16 +167,17 @@ def _opinion_box(form: _Form, label: str, opinion: str, signature: list[str], mi
     An empty opinion leaves the box free to be filled in by hand."""
     text = form.text(opinion, 11, indent=22)
     foot = form.signature(signature)
-    used = text.wrap(TEXT_W, 10_000)[1] + sum(f.wrap(TEXT_W, 10_000)[1] for f in foot)
+    used = text.wrap(form.text_w, 10_000)[1] + sum(f.wrap(form.text_w, 10_000)[1] for f in foot)
     room = max(14.0, min_height - 11 - used)
     return _long_row(form, label, [text, Spacer(1, room), *foot], min_height, split=False)
 
 
-def _review_box(form: _Form, review: ReviewBox) -> Table:
+def _review_box(form: _Form, review: ReviewBox, labels: FormLabels) -> Table:
     unit = review.unit or "　" * 8
     reviewer = review.reviewer or "　" * 6
     return _opinion_box(form, review.level_label, review.opinion,
-                        [f"单位（盖章）：{unit}", f"审核人：{reviewer}", numeric_date(review.day)], SEAL_ROOM + 62)
+                        [f"{labels.unit_seal}{unit}", f"{labels.reviewer}{reviewer}", form_date(review.day, labels)],
+                        SEAL_ROOM + 62)
 
 
 def _document(out: BinaryIO, title: str, font: str) -> SimpleDocTemplate:
@@ -165,22 +191,25 @@ def render_approval_form(data: ApprovalForm, out: BinaryIO, font: str | None = N
     """推荐审批表 on A4 portrait: nominee, deeds, then one box per review level (empty when not reached).
     Raises MissingGlyphs before drawing if the font lacks a character."""
     data = _cleaned(data)
-    form = _Form(font)
+    labels = data.labels
+    form = _Form(font, labels)
+    dates = [form_date(day, labels) for day in (data.printed_on, *(r.day for r in data.reviews))]
     _check(form.face, [data.title, data.campaign, data.honor, data.deeds, data.reference,
                        *(label + value for label, value in data.nominee),
                        *(r.level_label + r.opinion + r.reviewer + r.unit for r in data.reviews),
-                       "评选活动编号推荐荣誉主要事迹单位（盖章）审核人：年月日打印日期0123456789"])
+                       *labels.texts(), *dates])
     nominee, spans = _nominee_rows(form, data.nominee)
-    cells = [[form.label("推荐荣誉"), form.text(data.honor), "", ""], *nominee]
+    cells = [[form.label(labels.honor), form.text(data.honor), "", ""], *nominee]
     spans = [("SPAN", (1, 0), (3, 0)), *_shift(spans, 1)]
-    parts = [_grid(cells, spans, [26.0] * len(cells)),
-             _long_row(form, "主要事迹", [form.text(data.deeds, 11, indent=22)], 200.0),
-             *(_review_box(form, review) for review in data.reviews)]
-    right = f"编号：{data.reference}" if data.reference else ""
-    story = [form.title(data.title), Spacer(1, 6), form.heading_line(f"评选活动：{data.campaign}", right),
+    parts = [_grid(form, cells, spans, [26.0] * len(cells)),
+             _long_row(form, labels.deeds, [form.text(data.deeds, 11, indent=22)], 200.0),
+             *(_review_box(form, review, labels) for review in data.reviews)]
+    right = f"{labels.reference}{data.reference}" if data.reference else ""
+    story = [form.title(data.title), Spacer(1, 6), form.heading_line(f"{labels.campaign}{data.campaign}", right),
              *_outline(parts)]
     if data.printed_on:
-        story += [Spacer(1, 6), form.text(f"打印日期：{numeric_date(data.printed_on)}", 9, align="right")]
+        story += [Spacer(1, 6), form.text(f"{labels.printed_on}{form_date(data.printed_on, labels)}", 9,
+                                          align="right")]
     _document(out, data.title, form.name).build(story)
 
 
@@ -189,26 +218,29 @@ def render_recommendation_form(data: RecommendationForm, out: BinaryIO, font: st
     democratic vote, the recommendation signed by the union with room for its seal, and an empty box for
     the Party organisation's own opinion. Raises MissingGlyphs before drawing if the font lacks a character."""
     data = _cleaned(data)
-    form = _Form(font)
-    vote = f"应到会员 {data.members_expected} 人，实到 {data.members_present} 人，赞成 {data.votes_for} 人"
+    labels = data.labels
+    form = _Form(font, labels)
+    counts = {"expected": data.members_expected, "present": data.members_present, "votes_for": data.votes_for}
     if data.members_present > 0:
-        vote += f"（占实到人数的 {data.votes_for * 100 / data.members_present:.1f}%）"
-    vote += "。"
+        vote = labels.vote_with_share % {**counts, "share": f"{data.votes_for * 100 / data.members_present:.1f}"}
+    else:
+        vote = labels.vote % counts
+    day = form_date(data.day, labels)
     _check(form.face, [data.title, data.receiving_org, data.recommendation, data.recommending_union, data.campaign,
-                       data.reference, vote, *(label + value for label, value in data.nominee),
-                       "接收党组织编号民主推荐情况推荐意见推荐单位（盖章）：意见年月日0123456789"])
+                       data.reference, vote, day, *(label + value for label, value in data.nominee),
+                       *labels.texts()])
     nominee, spans = _nominee_rows(form, data.nominee)
-    cells = [[form.label("接收党组织"), form.text(data.receiving_org), "", ""], *nominee]
+    cells = [[form.label(labels.receiving_org), form.text(data.receiving_org), "", ""], *nominee]
     spans = [("SPAN", (1, 0), (3, 0)), *_shift(spans, 1)]
-    parts = [_grid(cells, spans, [26.0] * len(cells)),
-             _long_row(form, "民主推荐情况", [form.text(vote, 11)], 40.0),
-             _opinion_box(form, "推荐意见", data.recommendation,
-                          [f"推荐单位（盖章）：{data.recommending_union}", numeric_date(data.day)], SEAL_ROOM + 150),
-             _opinion_box(form, "接收党组织意见", "", ["接收党组织（盖章）：" + "　" * 8, numeric_date(None)],
+    parts = [_grid(form, cells, spans, [26.0] * len(cells)),
+             _long_row(form, labels.vote_heading, [form.text(vote, 11)], 40.0),
+             _opinion_box(form, labels.recommendation, data.recommendation,
+                          [f"{labels.recommending_union}{data.recommending_union}", day], SEAL_ROOM + 150),
+             _opinion_box(form, labels.party_opinion, "", [labels.party_seal + "　" * 8, labels.blank_date],
                           SEAL_ROOM + 70)]
     story = [form.title(data.title), Spacer(1, 6)]
-    left = f"评选活动：{data.campaign}" if data.campaign else ""
-    right = f"编号：{data.reference}" if data.reference else ""
+    left = f"{labels.campaign}{data.campaign}" if data.campaign else ""
+    right = f"{labels.reference}{data.reference}" if data.reference else ""
     if left or right:
         story.append(form.heading_line(left, right))
     story += _outline(parts)

@@ -44,6 +44,36 @@ class ReviewBox:
 
 
 @dataclass(frozen=True)
+class FormLabels:
+    """The printed words of the approval and recommendation forms, in the reader's language. The defaults
+    are the Chinese of the paper forms (the command line and the benchmark print those); the web passes
+    its catalog's words for the user's locale. ``vote`` and ``vote_with_share`` are %-format strings."""
+
+    locale: str = "zh_Hans_CN"  # how dates are written
+    honor: str = "推荐荣誉"
+    deeds: str = "主要事迹"
+    unit_seal: str = "单位（盖章）："
+    reviewer: str = "审核人："
+    reference: str = "编号："
+    campaign: str = "评选活动："
+    printed_on: str = "打印日期："
+    receiving_org: str = "接收党组织"
+    vote_heading: str = "民主推荐情况"
+    vote: str = "应到会员 %(expected)d 人，实到 %(present)d 人，赞成 %(votes_for)d 人。"
+    vote_with_share: str = ("应到会员 %(expected)d 人，实到 %(present)d 人，赞成 %(votes_for)d 人"
+                            "（占实到人数的 %(share)s%%）。")
+    recommendation: str = "推荐意见"
+    recommending_union: str = "推荐单位（盖章）："
+    party_opinion: str = "接收党组织意见"
+    party_seal: str = "接收党组织（盖章）："
+    blank_date: str = "　　　　年　　月　　日"  # to be written by hand
+
+    def texts(self) -> list[str]:
+        """Every printed word, for the check against the font."""
+        return [value for name, value in vars(self).items() if name != "locale"]
+
+
+@dataclass(frozen=True)
 class ApprovalForm:
     """推荐审批表. ``nominee`` rows are (label, value), printed as given (an ID number already masked or
     in full)."""
@@ -56,6 +86,7 @@ class ApprovalForm:
     title: str = "推荐审批表"
     reference: str = ""  # the nomination's number, printed top right
     printed_on: datetime.date | None = None
+    labels: FormLabels = field(default_factory=FormLabels)
 
 
 @dataclass(frozen=True)
@@ -73,3 +104,4 @@ class RecommendationForm:
     title: str = "推荐优秀工会会员入党推荐表"
     campaign: str = ""
     reference: str = ""
+    labels: FormLabels = field(default_factory=FormLabels)

@@ -35,6 +35,13 @@
     if (ID_CHECK[total % 11] !== value[17]) { return { error: "check" }; }
     return { value: value, birthDate: iso, gender: (+value[16]) % 2 === 1 ? "male" : "female" };
   }
+  // A day (YYYY-MM-DD) the way the pages write it: 1985年6月15日 / Jun 15, 1985 (core/formats.py).
+  function formatDay(iso) {
+    var parts = iso.split("-");
+    var day = new Date(Date.UTC(+parts[0], +parts[1] - 1, +parts[2]));
+    return day.toLocaleDateString(document.documentElement.lang || undefined,
+      { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+  }
   document.querySelectorAll(".id-number-check").forEach(function (box) {
     var input = box.querySelector("input[name=id_number]");
     var out = box.querySelector(".id-number-message");
@@ -68,7 +75,7 @@
         if (gender && !gender.value) { gender.value = result.gender; }
         if (birth && !birth.value) { birth.value = result.birthDate; }
         if (birth && birth.value && birth.value !== result.birthDate) {
-          show(messages.msgBirthDate.replace("{day}", result.birthDate), false);
+          show(messages.msgBirthDate.replace("{day}", formatDay(result.birthDate)), false);
         } else if (gender && gender.value && gender.value !== result.gender) {
           show(messages.msgGender, false);
         } else {
@@ -152,13 +159,71 @@
     });
   });
 
-  // Warn before leaving a form with unsaved changes.
+  // Warn before leaving a form with unsaved changes; where the page offers it (data-autosave-url), save
+  // the draft in the background 20 s after a change and when a field is left. The server checks the
+  // form as the Save button does and answers with the new version (or why it did not save), which the
+  // status line shows; a failed autosave leaves the warning on.
+  var AUTOSAVE_DELAY = 20000;
   document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
-    var dirty = false;
-    form.addEventListener("input", function () { dirty = true; });
-    form.addEventListener("submit", function () { dirty = false; });
+    var changes = 0, savedChanges = 0, timer = null, busy = false, again = false, pendingSubmit = null;
+    var status = form.querySelector(".autosave-status");
+    var version = form.querySelector("input[name=version]");
+    function dirty() { return changes !== savedChanges; }
+    function show(message, failed) {
+      if (!status) { return; }
+      status.textContent = message;
+      status.classList.toggle("text-danger", !!failed);
+      status.classList.toggle("text-muted", !failed);
+    }
+    function save() {
+      clearTimeout(timer);
+      timer = null;
+      if (!dirty()) { return; }
+      if (busy) { again = true; return; }  // one request at a time; the newest values go next
+      busy = true;
+      var sending = changes;
+      show(form.dataset.msgSaving, false);
+      fetch(form.dataset.autosaveUrl, {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { "Accept": "application/json" }
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; });  // e.g. an expired form's error page
+      }).then(function (answer) {
+        if (answer.saved) {
+          savedChanges = sending;
+          if (version) { version.value = answer.version; }
+          show(answer.message, false);
+        } else {
+          show(answer.message || form.dataset.msgFailed, true);
+        }
+      }, function () {
+        show(form.dataset.msgOffline, true);
+      }).then(function () {
+        busy = false;
+        if (pendingSubmit) {  // Save was pressed meanwhile: send it now, with the version just received
+          var button = pendingSubmit.button;
+          pendingSubmit = null;
+          form.requestSubmit(button);
+        } else if (again) {
+          again = false;
+          save();
+        }
+      });
+    }
+    form.addEventListener("input", function () {
+      changes += 1;
+      if (form.dataset.autosaveUrl && !timer) { timer = setTimeout(save, AUTOSAVE_DELAY); }
+    });
+    if (form.dataset.autosaveUrl) {
+      form.addEventListener("change", function () { changes += 1; save(); });  // a field was left changed
+    }
+    form.addEventListener("submit", function (event) {
+      clearTimeout(timer);
+      if (busy) { event.preventDefault(); pendingSubmit = { button: event.submitter }; again = false; return; }
+      savedChanges = changes;
+    });
     window.addEventListener("beforeunload", function (event) {
-      if (dirty) { event.preventDefault(); event.returnValue = form.dataset.unsavedWarning; }
+      if (dirty()) { event.preventDefault(); event.returnValue = form.dataset.unsavedWarning; }
     });
   });
 })();

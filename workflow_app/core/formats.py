@@ -1,0 +1,58 @@
+"""Dates, times and numbers for people, in the current locale (Flask-Babel) and in China time.
+
+One place decides the formats, so every page, message and e-mail writes a day the same way:
+2026年11月24日 / Nov 24, 2026, and a moment as 2026年11月24日 14:32 / Nov 24, 2026 14:32."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import LazyString, format_date, format_decimal, format_percent, format_time
+
+from workflow_app.core.timeutil import to_china
+
+DATE_FORMAT = "medium"  # zh: 2026年11月24日, en: Nov 24, 2026
+TIME_FORMAT = "HH:mm"  # 24-hour clock in both languages, as in China
+
+
+def day_text(day: date | datetime | None) -> str:
+    """A calendar day (a datetime counts by its China date)."""
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        day = to_china(day).date()
+    return format_date(day, DATE_FORMAT)
+
+
+def time_text(moment: datetime | None) -> str:
+    """The China clock time of a moment, 14:32."""
+    if moment is None:
+        return ""
+    return format_time(to_china(moment).time(), TIME_FORMAT)
+
+
+def moment_text(moment: datetime | None) -> str:
+    """A stored (UTC) moment as a China day and clock time."""
+    if moment is None:
+        return ""
+    return f"{day_text(moment)} {time_text(moment)}"
+
+
+def number_text(value: float | int | None, decimals: int | None = None) -> str:
+    """A count or measure with the locale's grouping (1,200); ``decimals`` fixes the digits after the point."""
+    if value is None:
+        return ""
+    return format_decimal(value, f"#,##0.{'0' * decimals}" if decimals else None)
+
+
+def percent_text(value: float | None, decimals: int = 1) -> str:
+    """A percentage given as 0–100 (95.5 → 95.5%)."""
+    if value is None:
+        return ""
+    return format_percent(value / 100, f"#,##0.{'0' * decimals}%" if decimals else "#,##0%")
+
+
+def lazy_day(day: date | None) -> LazyString:
+    """A day for a lazily translated message: formatted when the message is shown, in the reader's
+    locale (guard messages are built once and read on pages, flashes and e-mails)."""
+    return LazyString(day_text, day)
