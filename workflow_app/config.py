@@ -28,6 +28,21 @@ def _demo_secret(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+# Secrets that appear in tutorials, examples and our own tests: never acceptable in production.
+KNOWN_SECRETS = frozenset({"dev", "development", "secret", "secret-key", "secretkey", "changeme", "change-me",
+                           "test", "testing", "test-secret-key", "please-change-me", "your-secret-key"})
+MIN_SECRET_LENGTH = 32
+
+
+def check_secret(secret: str) -> None:
+    """Refuse a secret an attacker could guess: signed session cookies would then be forgeable."""
+    if secret.strip().lower() in KNOWN_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY is too short or a well-known default: use at least {MIN_SECRET_LENGTH} random "
+            "characters, e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'."
+        )
+
+
 def load_config(overrides: dict | None = None) -> dict:
     """Build the Flask config from the environment; ``overrides`` win (tests use them)."""
     overrides = overrides or {}
@@ -44,6 +59,8 @@ def load_config(overrides: dict | None = None) -> dict:
             raise ConfigError(
                 "SECRET_KEY is not set. Set it in the environment, or set WORKFLOW_DEMO=1 for the demo."
             )
+    elif not demo_mode and not testing:
+        check_secret(secret)
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'workflow.db'}"
     if database_url.startswith("postgres://"):
