@@ -40,8 +40,10 @@ def register_cli(app: Flask) -> None:
     @click.option("--role", "roles", multiple=True, required=True,
                   help="ROLE:UNIT_CODE, e.g. reviewer:411624100; repeat for more.")
     @click.password_option()
-    def create_user_command(username, display_name, roles, password):
-        """Create a user with one or more role assignments."""
+    @click.option("--must-change/--no-must-change", "must_change", default=True, show_default=True,
+                  help="Make the user choose their own password at the first login.")
+    def create_user_command(username, display_name, roles, password, must_change):
+        """Create a user with one or more role assignments (the password policy applies)."""
         from workflow_app.auth.services import create_user
 
         pairs = []
@@ -52,7 +54,7 @@ def register_cli(app: Flask) -> None:
                 raise click.BadParameter(f"no org unit with code {code!r}", param_hint="--role")
             pairs.append((role, unit))
         try:
-            create_user(username, password, display_name, pairs)
+            create_user(username, password, display_name, pairs, must_change_password=must_change)
             db.session.commit()
         except ValueError as error:
             raise click.ClickException(str(error)) from None

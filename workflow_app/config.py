@@ -84,6 +84,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("WORKFLOW_LOGIN_RATE_LIMIT") or "10 per minute",
+        # Per account (the username as typed), whichever address the attempts come from.
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("WORKFLOW_LOGIN_ACCOUNT_RATE_LIMIT") or "20 per hour",
+        # Lockout: this many failed logins within the window lock the account for LOCKOUT_MINUTES.
+        "LOCKOUT_ATTEMPTS": int(env.get("WORKFLOW_LOCKOUT_ATTEMPTS") or 5),
+        "LOCKOUT_WINDOW_MINUTES": int(env.get("WORKFLOW_LOCKOUT_WINDOW_MINUTES") or 15),
+        "LOCKOUT_MINUTES": int(env.get("WORKFLOW_LOCKOUT_MINUTES") or 15),
+        # A session unused this long ends; the next request logs in again and comes back via ``next``.
+        "IDLE_TIMEOUT_MINUTES": int(env.get("WORKFLOW_IDLE_TIMEOUT_MINUTES") or 30),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _truthy(env.get("WORKFLOW_SECURE_COOKIES")),
