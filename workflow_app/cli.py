@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask --app wsgi seed-demo | create-user | workflow-diagram``."""
+"""Command-line tools: ``flask --app wsgi seed-demo | create-user | workflow-diagram | backup | restore``."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ def register_cli(app: Flask) -> None:
     from workflow_app.notice.cli import group as notices_group
 
     app.cli.add_command(notices_group)
+
+    from workflow_app.backup.cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
     @app.cli.command("seed-demo")
     def seed_demo_command():
