@@ -153,6 +153,7 @@ def test_the_archive_holds_the_database_the_uploads_and_a_manifest_of_checksums(
     assert manifest["counts"]["nomination"] == 3 and manifest["counts"]["certificate"] == 1
     assert all(len(digest) == 64 for digest in manifest["files"].values())
     assert not list(archive.parent.glob("*.partial")) and not list(archive.parent.glob(".backup-*"))
+    assert archive.stat().st_mode & 0o777 == 0o600, "personal data: readable by its owner only"
 
 
 def test_a_backup_restored_into_a_fresh_instance_brings_back_every_row_and_file(app, filled, fresh, tmp_path):

@@ -108,6 +108,7 @@ def create_backup(out: Path) -> Summary:
             archive.addfile(info, io.BytesIO(encoded))
             for name, path in members:
                 archive.add(path, arcname=name, recursive=False)
+        os.chmod(partial, 0o600)  # personal data: readable by the owner only
         os.replace(partial, out)
     return Summary(out, manifest["alembic_revision"], counts, len(members) - 1)
 
