@@ -286,3 +286,22 @@ def test_the_county_admin_sees_the_login_log_of_their_countys_users_only(client,
     kinds = re.findall(r'class="auth-event auth-event-(\w+)"', page)
     assert "login_failed" in kinds and "login" in kinds
     assert "张明" in page and "外县主席" not in page and outsider.username not in page
+
+
+# ---------------------------------------------------------------- what was already there, proven here
+def test_passwords_are_stored_as_scrypt_hashes_never_as_typed(app, world):
+    from workflow_app.auth.services import create_user
+
+    user = create_user("liming", NEW_PASSWORD, "李明")
+    assert user.password_hash.startswith("scrypt:") and NEW_PASSWORD not in user.password_hash
+    assert user.check_password(NEW_PASSWORD) and not user.check_password(NEW_PASSWORD.upper())
+
+
+@pytest.mark.parametrize("path", ["/login", "/notice", "/verify", "/no-such-page"])
+def test_every_page_carries_the_security_headers(client, world, path):
+    headers = client.get(path).headers
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'self'" in policy and "object-src 'none'" in policy
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
