@@ -10,16 +10,13 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import or_, select
 
 from workflow_app.auth import events
 from workflow_app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
-from workflow_app.auth.models import AuthEvent, RoleAssignment
 from workflow_app.auth.passwords import PasswordRejected
-from workflow_app.auth.services import authenticate, change_password, find_user, safe_next
+from workflow_app.auth.services import change_password, safe_next
 from workflow_app.core.timeutil import to_china
 from workflow_app.extensions import db, limiter
-from workflow_app.orgs.models import OrgUnit
 from workflow_app.web import LOCALES
 
 bp = Blueprint("auth", __name__)
@@ -99,30 +96,19 @@ def index():
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        username = form.username.data
-        until = events.locked_until(username)
-        if until is not None:
-            events.record_event("login_locked", user=find_user(username), username=username)
-            db.session.commit()
-            form.password.errors.append(_("Too many failed logins: this account is locked until %(time)s.",
-                                          time=_china_clock(until)))
-            return render_template("auth/login.html", form=form), 200
-        user = authenticate(username, form.password.data)
-        if user is None:
-            until = events.record_failure(username, find_user(username))
-            db.session.commit()
-            form.password.errors.append(_("Wrong username or password."))
-            if until is not None:
-                form.password.errors.append(_("Too many failed logins: this account is locked until %(time)s.",
-                                              time=_china_clock(until)))
-        else:
-            _start_session(user)
-            events.record_event("login", user=user)
-            db.session.commit()
+        attempt = events.attempt_login(form.username.data, form.password.data)
+        db.session.commit()
+        if attempt.user is not None:
+            _start_session(attempt.user)
             target = safe_next(form.next.data)
-            if user.must_change_password:
+            if attempt.user.must_change_password:
                 return redirect(url_for("auth.change_password", next=target))
             return redirect(target or url_for("review.todo"))
+        if not attempt.refused_while_locked:
+            form.password.errors.append(_("Wrong username or password."))
+        if attempt.locked_until is not None:
+            form.password.errors.append(_("Too many failed logins: this account is locked until %(time)s.",
+                                          time=_china_clock(attempt.locked_until)))
     return render_template("auth/login.html", form=form)
 
 
@@ -185,8 +171,5 @@ def auth_events():
     counties = [a.org_unit for a in current_user.assignments("admin") if a.org_unit.level == "county"]
     if not counties:
         abort(403, _("Only a county administrator may open this page."))
-    units = select(OrgUnit.id).where(or_(*[OrgUnit.path.startswith(c.path) for c in counties]))
-    people = select(RoleAssignment.user_id).where(RoleAssignment.org_unit_id.in_(units))
-    rows = db.session.scalars(select(AuthEvent).where(AuthEvent.user_id.in_(people))
-                              .order_by(AuthEvent.id.desc()).limit(AUTH_EVENTS_SHOWN)).all()
-    return render_template("auth/events.html", rows=rows, labels=EVENT_LABELS)
+    return render_template("auth/events.html", rows=events.recent_events(counties, AUTH_EVENTS_SHOWN),
+                           labels=EVENT_LABELS)

@@ -6,14 +6,17 @@ successful login or the end of a lockout needs no reset."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
-from workflow_app.auth.models import AuthEvent, User
+from workflow_app.auth.models import AuthEvent, RoleAssignment, User
+from workflow_app.auth.services import authenticate, find_user
 from workflow_app.core.timeutil import utcnow
 from workflow_app.extensions import db
+from workflow_app.orgs.models import OrgUnit
 
 
 def account_key(username: str) -> str:
@@ -70,3 +73,34 @@ def record_failure(username: str, user: User | None, now: datetime | None = None
         record_event("lockout", user=user, username=username, at=now)
         return now + duration
     return None
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """The outcome of one login: the user when it succeeded; when the account is locked, until when
+    (``refused_while_locked``: the password was not even checked)."""
+
+    user: User | None
+    locked_until: datetime | None = None
+    refused_while_locked: bool = False
+
+
+def attempt_login(username: str, password: str) -> LoginAttempt:
+    """Check a login against the lockout and the password, and log it (flushes; the caller commits)."""
+    until = locked_until(username)
+    if until is not None:
+        record_event("login_locked", user=find_user(username), username=username)
+        return LoginAttempt(None, until, refused_while_locked=True)
+    user = authenticate(username, password)
+    if user is None:
+        return LoginAttempt(None, record_failure(username, find_user(username)))
+    record_event("login", user=user)
+    return LoginAttempt(user)
+
+
+def recent_events(counties: list[OrgUnit], limit: int) -> list[AuthEvent]:
+    """The latest events of the users holding any role in the given counties (newest first)."""
+    units = select(OrgUnit.id).where(or_(*[OrgUnit.path.startswith(county.path) for county in counties]))
+    people = select(RoleAssignment.user_id).where(RoleAssignment.org_unit_id.in_(units))
+    return list(db.session.scalars(select(AuthEvent).where(AuthEvent.user_id.in_(people))
+                                   .order_by(AuthEvent.id.desc()).limit(limit)))
