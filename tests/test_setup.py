@@ -40,7 +40,9 @@ def test_seed_demo_loads_every_state_once_and_again_changes_nothing(app):
     assert db.session.scalar(select(func.count(Nomination.id))) == sum(counts.values())
 
 
-def test_demo_chair_can_log_in_and_sees_the_to_do(app, client):
+def test_demo_chair_can_log_in_and_sees_the_to_do(app, client, monkeypatch):
+    # In demo mode (make run): outside it, demo users must first change the published password.
+    monkeypatch.setitem(app.config, "DEMO_MODE", True)
     app.test_cli_runner().invoke(args=["seed-demo"])
     response = client.post("/login", data={"username": "chair", "password": "shenqiu2026"}, follow_redirects=True)
     assert response.status_code == 200
@@ -64,6 +66,27 @@ def test_the_app_refuses_a_missing_secret_outside_demo_mode(monkeypatch):
     monkeypatch.delenv("WORKFLOW_DEMO", raising=False)
     with pytest.raises(ConfigError):
         load_config()
+
+
+@pytest.mark.parametrize("secret", [
+    pytest.param("dev", id="a_tutorial_default"),
+    pytest.param("test-secret-key", id="the_test_suites_key"),
+    pytest.param("a" * 31, id="shorter_than_32_characters"),
+])
+def test_the_app_refuses_a_guessable_secret_outside_demo_mode(monkeypatch, secret):
+    monkeypatch.setenv("SECRET_KEY", secret)
+    monkeypatch.delenv("WORKFLOW_DEMO", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config()
+
+
+def test_a_long_random_secret_is_accepted_and_the_demo_may_use_a_short_one(monkeypatch, tmp_path):
+    monkeypatch.delenv("WORKFLOW_DEMO", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "9f" * 32)
+    assert load_config({"INSTANCE_PATH": str(tmp_path)})["SECRET_KEY"] == "9f" * 32
+    monkeypatch.setenv("SECRET_KEY", "dev")
+    monkeypatch.setenv("WORKFLOW_DEMO", "1")
+    assert load_config({"INSTANCE_PATH": str(tmp_path)})["SECRET_KEY"] == "dev"
 
 
 def test_docs_show_the_current_workflow():

@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask --app wsgi seed-demo | create-user | workflow-diagram``."""
+"""Command-line tools: ``flask --app wsgi seed-demo | create-user | workflow-diagram | backup | restore``."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(import_group)
 
+    from workflow_app.backup.cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Load the Shenqiu County demo (idempotent) and print the demo logins."""
@@ -49,8 +54,10 @@ def register_cli(app: Flask) -> None:
     @click.option("--role", "roles", multiple=True, required=True,
                   help="ROLE:UNIT_CODE, e.g. reviewer:411624100; repeat for more.")
     @click.password_option()
-    def create_user_command(username, display_name, roles, password):
-        """Create a user with one or more role assignments."""
+    @click.option("--must-change/--no-must-change", "must_change", default=True, show_default=True,
+                  help="Make the user choose their own password at the first login.")
+    def create_user_command(username, display_name, roles, password, must_change):
+        """Create a user with one or more role assignments (the password policy applies)."""
         from workflow_app.auth.services import create_user
 
         pairs = []
@@ -61,7 +68,7 @@ def register_cli(app: Flask) -> None:
                 raise click.BadParameter(f"no org unit with code {code!r}", param_hint="--role")
             pairs.append((role, unit))
         try:
-            create_user(username, password, display_name, pairs)
+            create_user(username, password, display_name, pairs, must_change_password=must_change)
             db.session.commit()
         except ValueError as error:
             raise click.ClickException(str(error)) from None

@@ -28,6 +28,21 @@ def _demo_secret(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+# Secrets that appear in tutorials, examples and our own tests: never acceptable in production.
+KNOWN_SECRETS = frozenset({"dev", "development", "secret", "secret-key", "secretkey", "changeme", "change-me",
+                           "test", "testing", "test-secret-key", "please-change-me", "your-secret-key"})
+MIN_SECRET_LENGTH = 32
+
+
+def check_secret(secret: str) -> None:
+    """Refuse a secret an attacker could guess: signed session cookies would then be forgeable."""
+    if secret.strip().lower() in KNOWN_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY is too short or a well-known default: use at least {MIN_SECRET_LENGTH} random "
+            "characters, e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'."
+        )
+
+
 def load_config(overrides: dict | None = None) -> dict:
     """Build the Flask config from the environment; ``overrides`` win (tests use them)."""
     overrides = overrides or {}
@@ -44,6 +59,8 @@ def load_config(overrides: dict | None = None) -> dict:
             raise ConfigError(
                 "SECRET_KEY is not set. Set it in the environment, or set WORKFLOW_DEMO=1 for the demo."
             )
+    elif not demo_mode and not testing:
+        check_secret(secret)
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'workflow.db'}"
     if database_url.startswith("postgres://"):
@@ -67,6 +84,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("WORKFLOW_LOGIN_RATE_LIMIT") or "10 per minute",
+        # Per account (the username as typed), whichever address the attempts come from.
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("WORKFLOW_LOGIN_ACCOUNT_RATE_LIMIT") or "20 per hour",
+        # Lockout: this many failed logins within the window lock the account for LOCKOUT_MINUTES.
+        "LOCKOUT_ATTEMPTS": int(env.get("WORKFLOW_LOCKOUT_ATTEMPTS") or 5),
+        "LOCKOUT_WINDOW_MINUTES": int(env.get("WORKFLOW_LOCKOUT_WINDOW_MINUTES") or 15),
+        "LOCKOUT_MINUTES": int(env.get("WORKFLOW_LOCKOUT_MINUTES") or 15),
+        # A session unused this long ends; the next request logs in again and comes back via ``next``.
+        "IDLE_TIMEOUT_MINUTES": int(env.get("WORKFLOW_IDLE_TIMEOUT_MINUTES") or 30),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _truthy(env.get("WORKFLOW_SECURE_COOKIES")),

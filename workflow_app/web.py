@@ -34,14 +34,20 @@ def select_timezone() -> str:
     return "Asia/Shanghai"
 
 
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
-
-
 # Ids are 32-bit integer columns; a larger number in a URL names nothing (and would make the
 # database driver raise, a 500 instead of a 404).
 MAX_ID = 2**31 - 1
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """The session names ``id.session_version``; a session from before a password change names an
+    old version and loads nobody."""
+    ident, _, version = user_id.partition(".")
+    if not ident.isdigit() or not version.isdigit() or not 0 < int(ident) <= MAX_ID:
+        return None
+    user = db.session.get(User, int(ident))
+    return user if user is not None and user.session_version == int(version) else None
 
 
 def get_or_404(model, ident: int):

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -13,4 +13,15 @@ class LoginForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     locale = HiddenField()
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(_l("Please enter your current password."))])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Please enter a new password.")),
+                                                                 Length(max=128)])
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(_l("Please enter the new password again.")),
+        EqualTo("new_password", _l("The two new passwords differ."))])
     next = HiddenField()

@@ -10,6 +10,7 @@ import csv
 from datetime import date, timedelta
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from states.nomination import fire
@@ -82,8 +83,12 @@ LOGINS = [(username, description) for username, _name, _roles, description in US
 
 
 def _users(units: dict[str, OrgUnit]) -> dict[str, User]:
+    """The demo accounts. Their password is published, so outside demo mode (a demo loaded into a
+    real installation) each must choose its own at the first login."""
+    outside_demo = not current_app.config.get("DEMO_MODE")
     return {
-        username: create_user(username, DEMO_PASSWORD, display_name, [(role, units[key]) for role, key in roles])
+        username: create_user(username, DEMO_PASSWORD, display_name, [(role, units[key]) for role, key in roles],
+                              must_change_password=outside_demo, enforce_policy=False)
         for username, display_name, roles, _description in USERS
     }
 

@@ -1,0 +1,1 @@
+"""Backups: one archive with the database, the uploaded files and a manifest of checksums."""
