@@ -2,7 +2,7 @@
 
 The rules come from the app itself (``app.url_map``), so a new route with an argument is walked as
 soon as it exists — or the walk fails until someone says which fixture row its argument names
-(``ROW_FOR_ARGUMENT``, ``ROW_FOR_ENDPOINT``) or declares the route public (``PUBLIC``).
+(``ROW_FOR_ARGUMENT``, ``ROW_FOR_ENDPOINT``, ``VALUE_FOR_ARGUMENT``) or declares the route public (``PUBLIC``).
 
 The world: build_world()'s county (where every row lives) and a second county (郸城县) with its own
 administrator, county reviewer, township, branch chair and branch reviewer: the outsiders. Each GET
@@ -21,6 +21,7 @@ from flask import url_for
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
+from states.statistics_report import fire as fire_report
 from tests import factories
 from tests.conftest import _app, _empty_postgres, login
 from tests.test_authorization import CHEAP_HASH
@@ -35,6 +36,7 @@ from workflow_app.notice import services as notice_services
 from workflow_app.notice.models import Holiday, Objection
 from workflow_app.notifications.models import Delegation, Notification
 from workflow_app.orgs.services import create_unit
+from workflow_app.stats.models import StatisticsReport
 
 PDF = b"%PDF-1.4\n% evidence\n"
 
@@ -57,21 +59,26 @@ ROW_FOR_ARGUMENT = {
     "delegation_id": "delegation",      # branch1's reviewer to a colleague
     "objection_id": "objection",
     "day": "holiday",
+    "report_id": "report",             # the first township's accepted statistics report
 }
+# URL arguments that name no row but a kind of thing every county has alike (walked as a shared row).
+VALUE_FOR_ARGUMENT = {"name": "units"}  # the import's kind: units or users
 # ... and where an endpoint needs another one (the action exists only in some states).
 ROW_FOR_ENDPOINT = {
     "nominations.edit": {"nomination_id": "draft"},
     "nominations.upload": {"nomination_id": "draft"},
     "nominations.remove_attachment": {"nomination_id": "draft", "attachment_id": "draft_attachment"},
+    "stats.edit_report": {"report_id": "report_draft"},
+    "stats.delete_report": {"report_id": "report_draft"},
 }
 # Who inside may open each GET page (the walk checks they can: 200).
-INSIDER = {"nominations.edit": "chair1"}
+INSIDER = {"nominations.edit": "chair1", "stats.edit_report": "town1"}
 DEFAULT_INSIDER = "admin"
 
 # Outsiders: everyone of the second county. Honor types and holidays are shared by every county
 # (one national calendar, one set of honors), so there only people who are no administrator count.
 OUTSIDERS = ["admin_x", "county_x", "chair_x", "branch_x", "town_x"]
-SHARED_ROWS = {"honor_type", "holiday"}
+SHARED_ROWS = {"honor_type", "holiday", "name"}
 NOT_ADMINS = ["county_x", "chair_x", "branch_x", "town_x"]
 
 
@@ -149,9 +156,20 @@ def _build(world) -> dict[str, tuple[type, object]]:
     db.session.add_all([notification, delegation, holiday])
     db.session.flush()
     honor_type = factories.honor("model_worker_home")
+    figures = dict(enterprise_units=40, units_with_union=20, units_in_joint_union=6, workers=1000, members=850,
+                   migrant_members=300, wage_bargaining_units=20, grassroots_unions=24)
+    report = StatisticsReport(org_unit=world.town1, year=2025, state="draft", created_by_id=world.town_reviewer1.id,
+                              **figures)
+    report_draft = StatisticsReport(org_unit=world.town1, year=2024, state="draft",
+                                    created_by_id=world.town_reviewer1.id, **figures)
+    db.session.add_all([report, report_draft])
+    db.session.flush()
+    fire_report(report, "submit", world.town_reviewer1)
+    fire_report(report, "accept", world.county_reviewer)
     rows = dict(draft=draft, draft_attachment=draft_attachment, reviewed=reviewed, attachment=attachment,
                 objection=objection, certificate=certificate, campaign=world.campaign, honor_type=honor_type,
-                notification=notification, delegation=delegation, holiday=holiday)
+                notification=notification, delegation=delegation, holiday=holiday, report=report,
+                report_draft=report_draft)
     return {name: (type(row), row.day if isinstance(row, Holiday) else row.id) for name, row in rows.items()}
 
 
@@ -167,6 +185,10 @@ def _arguments(endpoint: str, rule_arguments, shared) -> tuple[dict, set[str]]:
     """The URL values for the rule, and the names of the rows they point at."""
     values, names = {}, set()
     for argument in rule_arguments:
+        if argument in VALUE_FOR_ARGUMENT:
+            values[argument] = VALUE_FOR_ARGUMENT[argument]
+            names.add(argument)
+            continue
         name = ROW_FOR_ENDPOINT.get(endpoint, {}).get(argument) or ROW_FOR_ARGUMENT.get(argument)
         if name is None:
             pytest.fail(f"{endpoint}: no fixture row for the URL argument {argument!r}; add it to ROW_FOR_ARGUMENT "
@@ -190,7 +212,9 @@ def _everything() -> tuple:
               db.session.scalar(select(func.count(Notification.id)).where(Notification.read_at.is_not(None))),
               tuple(db.session.execute(select(Campaign.name, Campaign.closes_on)).all()),
               tuple(db.session.execute(select(HonorType.certificate_title, HonorType.issuer)).all()),
-              db.session.scalar(select(func.count(Objection.id)).where(Objection.status != "open")))
+              db.session.scalar(select(func.count(Objection.id)).where(Objection.status != "open")),
+              tuple(db.session.execute(select(StatisticsReport.id, StatisticsReport.state, StatisticsReport.version)
+                                       .order_by(StatisticsReport.id)).all()))
     return counts, nominations, others
 
 
@@ -206,7 +230,8 @@ POST_DATA = {"event": "approve", "version": "1", "comment": "同意", "name": "�
 def test_every_rule_with_an_argument_is_walked_or_declared_public():
     unmapped = sorted(f"{endpoint} <{argument}>" for _rule, endpoint, _method, arguments in RULES
                       if endpoint not in PUBLIC for argument in arguments
-                      if argument not in ROW_FOR_ENDPOINT.get(endpoint, {}) and argument not in ROW_FOR_ARGUMENT)
+                      if argument not in ROW_FOR_ENDPOINT.get(endpoint, {}) and argument not in ROW_FOR_ARGUMENT
+                      and argument not in VALUE_FOR_ARGUMENT)
     assert unmapped == [], "URL arguments with no fixture row: map them, or declare the endpoint PUBLIC"
     assert set(PUBLIC) <= {endpoint for _rule, endpoint, _method, _arguments in RULES}, "a stale PUBLIC entry"
     assert len(WALKED) >= 20, "the walk found the app's routes"
