@@ -111,6 +111,11 @@ def _page(where, filters: ListFilters, per_page: int) -> Page:
     return Page(items=list(items), total=total, page=filters.page, per_page=per_page)
 
 
+def visible_query(user: User, filters: ListFilters) -> Select:
+    """Nominations ``user`` may see that match ``filters``, unordered (the API pages them by id)."""
+    return _apply(select(Nomination).where(visible_filter(user)), filters)
+
+
 def visible_page(user: User, filters: ListFilters, per_page: int = 20) -> Page:
     return _page(visible_filter(user), filters, per_page)
 
