@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask --app wsgi seed-demo | create-user | workflow-diagram``."""
+"""Command-line tools: ``flask --app wsgi seed-demo | create-user | workflow-diagram | api-token``."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ def register_cli(app: Flask) -> None:
     from workflow_app.notice.cli import group as notices_group
 
     app.cli.add_command(notices_group)
+
+    from workflow_app.api.cli import group as api_token_group
+
+    app.cli.add_command(api_token_group)
 
     @app.cli.command("seed-demo")
     def seed_demo_command():
