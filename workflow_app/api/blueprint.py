@@ -168,11 +168,20 @@ def nomination_events(nomination_id: int):
     return jsonify(items=[serializers.audit_event(entry) for entry in nomination.audit_entries])
 
 
-def _small_count(vote: dict, name: str) -> int | None:
-    value = vote.get(name)
-    if value is None:
+def whole_number(value) -> int | None:
+    """An integer from JSON (``5`` or ``5.0``, both integers to JSON Schema), else None."""
+    if isinstance(value, bool):
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VOTE:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) else None
+
+
+def _small_count(vote: dict, name: str) -> int | None:
+    if vote.get(name) is None:
+        return None
+    value = whole_number(vote[name])
+    if value is None or not 0 <= value <= MAX_VOTE:
         raise ApiError(400, "invalid_body", _("vote.%(name)s must be a whole number from 0 to %(max)d.",
                                               name=name, max=MAX_VOTE))
     return value
@@ -191,7 +200,8 @@ def transition_request() -> tuple[str, str, int, dict]:
     if not isinstance(comment, str) or len(comment) > MAX_COMMENT or "\x00" in comment:
         raise ApiError(400, "invalid_body", _("comment must be text of at most %(count)d characters.",
                                               count=MAX_COMMENT))
-    if isinstance(version, bool) or not isinstance(version, int) or not 0 < version <= MAX_ID:
+    version = whole_number(version)
+    if version is None or not 0 < version <= MAX_ID:
         raise ApiError(400, "invalid_body", _("version must be the nomination's current version (a whole number)."))
     if vote is not None and not isinstance(vote, dict):
         raise ApiError(400, "invalid_body", _("vote must be an object with due, present and in_favour."))
