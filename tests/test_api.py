@@ -4,14 +4,15 @@ certificate checks, and errors that are always JSON."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from states.nomination import fire
 from tests import factories
-from tests.conftest import count_queries
+from tests.conftest import count_queries, require, run_together
 from tests.factories import SECOND_TOWNSHIP, bring_to, user_named
 from tests.test_bad_input import dispose, sibling_app
 from workflow_app.api import services
@@ -324,7 +325,7 @@ def test_the_loser_of_a_race_gets_409_and_who_was_first(client, world):
     second = client.post(f"{API}/nominations/{nomination.id}/transitions", headers=auth(token_for("town1")),
                          json={"event": "withdraw", "version": read_version})
     assert second.status_code == 409, second.get_data(as_text=True)
-    assert second.get_json()["error"] in {"conflict", "invalid_state"}
+    assert second.get_json()["error"] == "conflict"
     stale = client.post(f"{API}/nominations/{nomination.id}/transitions", headers=auth(token_for("chair1")),
                         json={"event": "withdraw", "version": read_version})
     assert stale.status_code == 409 and stale.get_json()["error"] == "conflict"
@@ -419,3 +420,28 @@ def test_certificate_lookups_by_number_are_rate_limited(app, world, monkeypatch)
         assert blocked.get_json()["error"] == "too_many_requests"
     finally:
         dispose(limited)
+
+
+@pytest.mark.postgres
+def test_two_systems_approving_at_once_one_wins_and_the_other_gets_409(app, world, migrated_database):
+    if migrated_database.kind != "postgresql":
+        require("PostgreSQL", "WORKFLOW_REQUIRE_PG",
+                "races need real concurrent connections; run with TEST_PG_ADMIN_URL (make test does)")
+    factories.user("county2", "reviewer", world.county, "县审核员乙")
+    nomination = nomination_in(world, "county_review")
+    secrets_, url, version = [token_for("county"), token_for("county2")], \
+        f"{API}/nominations/{nomination.id}/transitions", nomination.version
+    db.session.remove()
+    barrier, answers = threading.Barrier(2), []
+
+    def approve(secret: str) -> None:
+        client = app.test_client()
+        barrier.wait(timeout=10)
+        answers.append(client.post(url, headers=auth(secret), json={"event": "approve", "version": version}))
+
+    run_together([threading.Thread(target=approve, args=(secret,)) for secret in secrets_])
+    assert sorted(answer.status_code for answer in answers) == [200, 409]
+    loser = next(answer for answer in answers if answer.status_code == 409).get_json()
+    assert loser["error"] == "conflict"
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.nomination_id == nomination.id, AuditEntry.to_state == "public_notice")) == 1

@@ -32,7 +32,7 @@ from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import csrf, db, limiter
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.queries import ListFilters, visible_query
-from workflow_app.nominations.services import NominationError, perform_transition
+from workflow_app.nominations.services import NominationError, already_handled_message, perform_transition
 from workflow_app.notice.services import close_due_notices
 from workflow_app.policy import can_view, report_filter, statistics_counties
 from workflow_app.stats.models import WHOLE_YEAR, StatisticsReport
@@ -215,6 +215,8 @@ def transition(nomination_id: int):
     """The browser's transition, with the same guards and audit row (``perform_transition``)."""
     nomination = load_visible(nomination_id)
     event, comment, version, data = transition_request()
+    if version != nomination.version:  # read before someone else acted: say who, whatever they did
+        raise ApiError(409, "conflict", already_handled_message(nomination.id))
     if not any(event == item.trigger and nomination.state in item.source for item in TRANSITIONS):
         raise ApiError(409, "invalid_state", _("“%(action)s” is not possible while the nomination is in “%(state)s”.",
                                                action=EVENT_LABELS[event], state=STATE_LABELS[nomination.state]))
