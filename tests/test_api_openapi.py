@@ -6,6 +6,7 @@ type, body schema)."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -129,3 +130,11 @@ def test_every_operation_answers_as_the_document_says(app, client, populated, mo
     assert len(tried) >= (8 if mode == schemathesis.GenerationMode.POSITIVE else 6), tried
     if mode == schemathesis.GenerationMode.POSITIVE:  # the checks saw real answers, not only refusals
         assert all(200 in codes for codes in statuses.values()), statuses
+
+
+def test_docs_api_md_names_every_operation_of_the_document(client):
+    """The written guide and the served document describe the same endpoints."""
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text(encoding="utf-8")
+    for path, operations in client.get("/api/v1/openapi.json").get_json()["paths"].items():
+        for method in operations:
+            assert f"`{method.upper()} {path}" in guide, f"docs/api.md does not mention {method.upper()} {path}"
