@@ -29,6 +29,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     web.init_app(app)
 
     from workflow_app.admin.blueprint import bp as admin_bp
+    from workflow_app.api.blueprint import bp as api_bp
+    from workflow_app.api.pages import bp as api_tokens_bp
     from workflow_app.auth.blueprint import bp as auth_bp
     from workflow_app.certificates.blueprint import bp as certificates_bp
     from workflow_app.exports.blueprint import bp as exports_bp
@@ -40,9 +42,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from workflow_app.stats.blueprint import bp as stats_bp
 
     for blueprint in (auth_bp, nominations_bp, review_bp, admin_bp, certificates_bp, notice_bp, notifications_bp,
-                      stats_bp, exports_bp, imports_bp):
+                      stats_bp, exports_bp, imports_bp, api_bp, api_tokens_bp):
         app.register_blueprint(blueprint)
 
+    import workflow_app.api.models
     import workflow_app.notice.models
     import workflow_app.notifications.models
     import workflow_app.stats.models  # noqa: F401 (tables for migrations)

@@ -1,4 +1,5 @@
-"""Command-line tools: ``flask --app wsgi seed-demo | create-user | workflow-diagram | backup | restore``."""
+"""Command-line tools: ``flask --app wsgi seed-demo | create-user | workflow-diagram | backup | restore``
+(and the groups registered below: export, import, api-token, certificates, notices, reminders)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+
+    from workflow_app.api.cli import group as api_token_group
+
+    app.cli.add_command(api_token_group)
 
     @app.cli.command("seed-demo")
     def seed_demo_command():

@@ -24,6 +24,9 @@ def select_locale() -> str:
     """The user's saved choice, else the session's, else Chinese (also outside requests)."""
     if not has_request_context():
         return "zh_Hans_CN"
+    if request.path.startswith("/api/"):
+        # API clients carry no session: the Accept-Language header decides, Chinese by default.
+        return "en" if request.accept_languages.best_match(["zh", "en"], default="zh") == "en" else "zh_Hans_CN"
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     chosen = session.get("locale")
@@ -126,6 +129,10 @@ def init_app(app: Flask) -> None:
 
     def error_page(code: int, title, message):
         def handler(error):
+            from workflow_app.api.errors import http_error, is_api_request
+
+            if is_api_request():  # the JSON API answers in JSON, even before routing found it
+                return http_error(error)
             detail = getattr(error, "description", None) if code in (400, 403, 404) else None
             if isinstance(error, CSRFError):
                 detail = _l("The form expired or was sent twice. Please reload the page and try again.")

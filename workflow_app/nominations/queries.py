@@ -123,6 +123,11 @@ def list_select(where, filters: ListFilters) -> Select:
     return _ordered(_apply(select(Nomination).where(where), filters), filters.sort)
 
 
+def visible_query(user: User, filters: ListFilters) -> Select:
+    """Nominations ``user`` may see that match ``filters``, unordered (the API pages them by id)."""
+    return _apply(select(Nomination).where(visible_filter(user)), filters)
+
+
 def visible_page(user: User, filters: ListFilters, per_page: int = 20) -> Page:
     return _page(visible_filter(user), filters, per_page)
 
