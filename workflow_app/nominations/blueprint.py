@@ -34,7 +34,7 @@ from workflow_app.nominations.forms import (
     form_class_for,
 )
 from workflow_app.nominations.models import Attachment, Nomination
-from workflow_app.nominations.queries import ListFilters, clean_sort, next_in, todo_ids, visible_page
+from workflow_app.nominations.queries import ListFilters, clean_sort, next_todo_id, todo_ids, visible_page
 from workflow_app.notice.services import close_due_notices, nomination_panel
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.policy import can_edit, can_view, submitting_units
@@ -164,7 +164,7 @@ def show(nomination_id: int):
     chain = review_chain(nomination)
     quota = quota_for(nomination)
     sort = clean_sort(request.args.get("sort"))
-    next_id = next_in(todo_ids(current_user, sort), nomination.id)
+    next_id = next_todo_id(current_user, nomination, sort)
     return render_template(
         "nominations/show.html",
         next_todo_url=url_for(".show", nomination_id=next_id, sort=sort or None) if next_id else None,
