@@ -1,4 +1,4 @@
-"""Indexes for large data sets: the to-do and list queries, and the close of due notices.
+"""Indexes for large data sets: the to-do and list queries, the close of due notices, subtrees on PostgreSQL.
 
 Revision ID: 0010
 Revises: 0006
@@ -22,8 +22,14 @@ def upgrade():
     op.create_index('ix_nomination_list', 'nomination', LIST_COLUMNS)
     # close_due_notices runs on every list and nomination page: a seek, not a scan of every notice.
     op.create_index('ix_nomination_notice_due', 'nomination', ['state', 'notice_ends_on'])
+    # Subtrees are path ranges compared byte by byte (orgs.services.in_subtree). SQLite compares so
+    # already (ix_org_unit_path serves); PostgreSQL needs an index in the "C" collation.
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('CREATE INDEX ix_org_unit_path_c ON org_unit (path COLLATE "C")')
 
 
 def downgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('DROP INDEX IF EXISTS ix_org_unit_path_c')
     op.drop_index('ix_nomination_notice_due', table_name='nomination')
     op.drop_index('ix_nomination_list', table_name='nomination')

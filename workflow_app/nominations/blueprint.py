@@ -37,6 +37,7 @@ from workflow_app.nominations.models import Attachment, Nomination
 from workflow_app.nominations.queries import ListFilters, clean_sort, next_todo_id, todo_ids, visible_page
 from workflow_app.notice.services import close_due_notices, nomination_panel
 from workflow_app.orgs.models import OrgUnit
+from workflow_app.orgs.services import in_subtree
 from workflow_app.policy import can_edit, can_view, submitting_units
 from workflow_app.web import get_or_404
 
@@ -61,7 +62,7 @@ def filter_options() -> dict:
     """Choices for the list filters, limited to what the user's jurisdiction contains."""
     paths = [a.org_unit.path for a in current_user.roles]
     ancestor_ids = {unit_id for a in current_user.roles for unit_id in a.org_unit.ancestor_ids}
-    in_reach = or_(OrgUnit.id.in_(ancestor_ids), *[OrgUnit.path.startswith(path) for path in paths])
+    in_reach = or_(OrgUnit.id.in_(ancestor_ids), *[in_subtree(path) for path in paths])
     townships = db.session.scalars(
         select(OrgUnit).where(OrgUnit.level.in_(("township", "county")), in_reach).order_by(OrgUnit.code)
     ).all()
