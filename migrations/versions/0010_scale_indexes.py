@@ -1,4 +1,5 @@
-"""Indexes for large data sets: the to-do and list queries, the close of due notices, subtrees on PostgreSQL.
+"""Indexes for large data sets: the to-do and list queries, the close of due notices,
+the dashboard's granted titles, subtrees on PostgreSQL.
 
 Revision ID: 0010
 Revises: 0006
@@ -22,6 +23,9 @@ def upgrade():
     op.create_index('ix_nomination_list', 'nomination', LIST_COLUMNS)
     # close_due_notices runs on every list and nomination page: a seek, not a scan of every notice.
     op.create_index('ix_nomination_notice_due', 'nomination', ['state', 'notice_ends_on'])
+    # The county dashboard's model worker homes: granted titles per campaign and honor, from the index alone.
+    op.create_index('ix_nomination_honours', 'nomination',
+                    ['campaign_id', 'honor_type_id', 'state', 'quota_unit_id', 'org_unit_id'])
     # Subtrees are path ranges compared byte by byte (orgs.services.in_subtree). SQLite compares so
     # already (ix_org_unit_path serves); PostgreSQL needs an index in the "C" collation.
     if op.get_bind().dialect.name == 'postgresql':
@@ -31,5 +35,6 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('DROP INDEX IF EXISTS ix_org_unit_path_c')
+    op.drop_index('ix_nomination_honours', table_name='nomination')
     op.drop_index('ix_nomination_notice_due', table_name='nomination')
     op.drop_index('ix_nomination_list', table_name='nomination')
