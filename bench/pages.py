@@ -5,9 +5,10 @@
 For every dialect and size: a fresh database (SQLite file in a temporary folder; PostgreSQL database
 ``bench_pages_<size>`` created at --pg-admin-url and dropped afterwards unless --keep), migrated and
 filled by ``seed-scale``; then the pages are requested in process through the Flask test client,
-round-robin after a warm-up, and timed inside a WSGI middleware (the app's own time, from the first
-byte of the request to the last byte of the body; no network stack). The bare-Flask floor
-(``bench/floor.py``: one route, one primary-key lookup) runs in the same round-robin as the reference.
+round-robin after a warm-up (pages and both sizes interleaved), and timed inside a WSGI middleware
+(the app's own time, from the first byte of the request to the last byte of the body; no network stack).
+The bare-Flask floor (``bench/floor.py``: one route, one primary-key lookup) runs in the same round-robin
+as the reference.
 The table shows median and p95 in ms, the statements one request runs, and the checks:
 every page at the large size within 1.3 × its time at the small size, the same number of statements at
 both sizes, every page under 50 ms median at the large size on PostgreSQL. Exits non-zero on a miss.
@@ -27,16 +28,18 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, select  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
 
 from bench.floor import create_floor_app  # noqa: E402
 from workflow_app import create_app  # noqa: E402
+from workflow_app.auth.models import RoleAssignment, User  # noqa: E402
 from workflow_app.certificates.models import Certificate  # noqa: E402
 from workflow_app.demo.scale import SCALE_PASSWORD, existing_data, seed_scale  # noqa: E402
 from workflow_app.extensions import db  # noqa: E402
@@ -119,66 +122,98 @@ def prepare(app, size: int) -> float | None:
         return seed_scale(size).seconds
 
 
-def targets(app) -> dict[str, str]:
-    """The URLs: the largest county (county 0) and its first township, as ``seed_scale`` builds them."""
+def targets(app) -> tuple[dict[str, str], dict[str, str]]:
+    """The URLs and who requests them: the largest county (county 0, as ``seed_scale`` builds it), its
+    township with the most to-dos, a search for the first character of a name waiting for the county,
+    a nomination waiting for the county and a certificate of the county: no page is empty at either size."""
     with app.app_context():
         county = db.session.scalar(select(OrgUnit).where(OrgUnit.level == "county").order_by(OrgUnit.id))
-        waiting = db.session.scalar(
-            select(Nomination.id).join(OrgUnit, OrgUnit.id == Nomination.org_unit_id)
-            .where(OrgUnit.path.startswith(county.path), Nomination.state == "county_review").order_by(Nomination.id))
+        in_county = OrgUnit.path.startswith(county.path)
+        waiting = db.session.execute(
+            select(Nomination.id, Nomination.campaign_id, Nomination.nominee_name)
+            .join(OrgUnit, OrgUnit.id == Nomination.org_unit_id)
+            .where(in_county, Nomination.state == "county_review").order_by(Nomination.id)).first()
+        township = db.session.scalar(
+            select(Nomination.quota_unit_id).join(OrgUnit, OrgUnit.id == Nomination.org_unit_id)
+            .where(in_county, Nomination.state == "township_review")
+            .group_by(Nomination.quota_unit_id).order_by(func.count().desc(), Nomination.quota_unit_id))
+        town_reviewer = db.session.scalar(
+            select(User.username).join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.org_unit_id == township, RoleAssignment.role == "reviewer").order_by(User.id))
         token = db.session.scalar(
             select(Certificate.token).join(Nomination, Nomination.id == Certificate.nomination_id)
-            .join(OrgUnit, OrgUnit.id == Nomination.org_unit_id)
-            .where(OrgUnit.path.startswith(county.path)).order_by(Certificate.id))
-        campaign = db.session.scalar(select(Nomination.campaign_id).where(Nomination.id == waiting))
-        return {"floor": f"/floor/{county.id}", "county to-do": "/todo/", "township to-do": "/todo/",
-                "list filtered + searched": f"/nominations/?campaign={campaign}&state=county_review&q=王",
-                "nomination page": f"/nominations/{waiting}", "county dashboard": "/stats/dashboard",
-                "verification": f"/verify/{token}"}
+            .join(OrgUnit, OrgUnit.id == Nomination.org_unit_id).where(in_county).order_by(Certificate.id))
+    search = urlencode({"campaign": waiting.campaign_id, "state": "county_review", "q": waiting.nominee_name[0]})
+    urls = {"floor": f"/floor/{county.id}", "county to-do": "/todo/", "township to-do": "/todo/",
+            "list filtered + searched": f"/nominations/?{search}", "nomination page": f"/nominations/{waiting.id}",
+            "county dashboard": "/stats/dashboard", "verification": f"/verify/{token}"}
+    return urls, {"county": "county000", "township": town_reviewer}
 
 
-def measure(app, url: str, requests: int, warmup: int) -> Result:
-    urls = targets(app)
-    floor = create_floor_app(url.replace("postgresql+psycopg://", "postgresql://"))
-    timers = {"app": Timer(app.wsgi_app), "floor": Timer(floor.wsgi_app)}
-    app.wsgi_app, floor.wsgi_app = timers["app"], timers["floor"]
-    clients = {}
-    for page, username in (("county to-do", "county000"), ("township to-do", "town00000")):
-        client = app.test_client()
-        response = client.post("/login", data={"username": username, "password": SCALE_PASSWORD})
-        assert response.status_code == 302, f"login {username}: {response.status_code}"
-        clients[page] = client
-    for page in ("list filtered + searched", "nomination page", "county dashboard"):
-        clients[page] = clients["county to-do"]
-    clients["verification"] = app.test_client()
-    clients["floor"] = floor.test_client()
+class Site:
+    """One data set: the app and the floor on its database, logged-in clients, URLs and timers."""
 
-    result = Result(times={page: [] for page in PAGES})
-    with app.app_context():
-        engine = db.engine
-    for page in PAGES:  # statements of one request, and a check that the page works
+    def __init__(self, app) -> None:
+        self.app = app
+        self.urls, users = targets(app)
+        self.floor = create_floor_app(app.config["SQLALCHEMY_DATABASE_URI"])
+        self.timers = {"app": Timer(app.wsgi_app), "floor": Timer(self.floor.wsgi_app)}
+        app.wsgi_app, self.floor.wsgi_app = self.timers["app"], self.timers["floor"]
+        self.clients = {}
+        for page, username in (("county to-do", users["county"]), ("township to-do", users["township"])):
+            client = app.test_client()
+            response = client.post("/login", data={"username": username, "password": SCALE_PASSWORD})
+            assert response.status_code == 302, f"login {username}: {response.status_code}"
+            self.clients[page] = client
+        for page in ("list filtered + searched", "nomination page", "county dashboard"):
+            self.clients[page] = self.clients["county to-do"]
+        self.clients["verification"] = app.test_client()
+        self.clients["floor"] = self.floor.test_client()
+
+    def get(self, page: str) -> float:
+        response = self.clients[page].get(self.urls[page])
+        if response.status_code != 200:
+            raise RuntimeError(f"{page} {self.urls[page]}: HTTP {response.status_code}")
+        return self.timers["floor" if page == "floor" else "app"].last
+
+    def statements(self, page: str) -> int:
+        """The statements one request of ``page`` runs."""
         seen: list[str] = []
 
-        def listener(*args, seen=seen) -> None:
+        def listener(*args) -> None:
             seen.append(args[2])
 
-        target = floor.extensions["floor_engine"] if page == "floor" else engine
+        if page == "floor":
+            target = self.floor.extensions["floor_engine"]
+        else:
+            with self.app.app_context():
+                target = db.engine
         event.listen(target, "before_cursor_execute", listener)
-        response = clients[page].get(urls[page])
-        event.remove(target, "before_cursor_execute", listener)
-        assert response.status_code == 200, f"{page} {urls[page]}: {response.status_code}"
-        result.statements[page] = len(seen)
+        try:
+            self.get(page)
+        finally:
+            event.remove(target, "before_cursor_execute", listener)
+        return len(seen)
+
+    def close(self) -> None:
+        self.floor.extensions["floor_engine"].dispose()
+        with self.app.app_context():
+            db.engine.dispose()
+
+
+def measure(sites: list[Site], requests: int, warmup: int) -> list[Result]:
+    """Every page of every site, round-robin (pages and sizes interleaved): a busy moment on the shared
+    machine hits every page and both sizes alike, so the ratios stay fair."""
+    results = [Result(times={page: [] for page in PAGES}) for _ in sites]
+    for site, result in zip(sites, results, strict=True):
+        result.statements = {page: site.statements(page) for page in PAGES}
     for round_ in range(warmup + requests):
-        for page in PAGES:  # round-robin: a noisy moment hits every page alike
-            response = clients[page].get(urls[page])
-            if response.status_code != 200:
-                raise RuntimeError(f"{page}: HTTP {response.status_code}")
-            if round_ >= warmup:
-                result.times[page].append(timers["floor" if page == "floor" else "app"].last)
-    floor.extensions["floor_engine"].dispose()
-    with app.app_context():
-        db.engine.dispose()
-    return result
+        for page in PAGES:
+            for site, result in zip(sites, results, strict=True):
+                elapsed = site.get(page)
+                if round_ >= warmup:
+                    result.times[page].append(elapsed)
+    return results
 
 
 def machine() -> str:
@@ -209,16 +244,20 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[tuple[str, int], Result] = {}
     for dialect in args.dialects:
+        sites = []
         for size in args.sizes:
             create_database(dialect, size, args.pg_admin_url, args.reuse)
-            url = database_url(dialect, size, work, args.pg_admin_url)
-            app = make_app(url, work)
+            app = make_app(database_url(dialect, size, work, args.pg_admin_url), work)
             seconds = prepare(app, size)
             if seconds is not None:
                 print(f"{dialect} {size:,}: seeded in {seconds:.1f} s")
-            results[(dialect, size)] = measure(app, app.config["SQLALCHEMY_DATABASE_URI"], args.requests,
-                                               args.warmup)
-            if not args.keep:
+            sites.append(Site(app))
+        for size, result in zip(args.sizes, measure(sites, args.requests, args.warmup), strict=True):
+            results[(dialect, size)] = result
+        for site in sites:
+            site.close()
+        if not args.keep:
+            for size in args.sizes:
                 drop_database(dialect, size, args.pg_admin_url)
     if not args.keep and not args.work:
         shutil.rmtree(work, ignore_errors=True)

@@ -8,9 +8,10 @@ URL is a database already filled by ``flask --app wsgi seed-scale`` (e.g. kept b
 ``postgresql://postgres@127.0.0.1:5432/bench_pages_100000``). Routes: the floor (one primary-key lookup),
 the county to-do list (logged in as county000: a real session cookie from the login form) and the public
 verification page. wrk runs 2 threads and --connections connections for --seconds per route, routes
-interleaved for --rounds rounds; the median is reported. Any response other than 200 counts as an
-error (a Lua hook counts them; a session that lapsed would show as 302s). Target: each page ≥ 0.5 × the
-floor's requests per second, with zero errors. Exits non-zero on a miss.
+interleaved for --rounds rounds; the median is reported. Any response other than 200, and any socket
+error or a response slower than 10 s, counts as an error (a Lua hook counts them; a session that lapsed
+would show as 302s). Target: each page ≥ 0.5 × the floor's requests per second, with zero errors.
+Exits non-zero on a miss.
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def check(base: str, path: str, cookie: str | None) -> None:
 
 
 def wrk(url: str, seconds: int, connections: int, cookie: str | None, script: Path) -> tuple[float, int]:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), "-H", f"User-Agent: {USER_AGENT}"]
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
+               "-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
