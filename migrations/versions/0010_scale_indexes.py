@@ -27,14 +27,14 @@ def upgrade():
     op.create_index('ix_nomination_honours', 'nomination',
                     ['campaign_id', 'honor_type_id', 'state', 'quota_unit_id', 'org_unit_id'])
     # Subtrees are path ranges compared byte by byte (orgs.services.in_subtree). SQLite compares so
-    # already (ix_org_unit_path serves); PostgreSQL needs an index in the "C" collation.
+    # already; on PostgreSQL the column takes the "C" collation (ix_org_unit_path is rebuilt with it).
     if op.get_bind().dialect.name == 'postgresql':
-        op.execute('CREATE INDEX ix_org_unit_path_c ON org_unit (path COLLATE "C")')
+        op.execute('ALTER TABLE org_unit ALTER COLUMN path TYPE VARCHAR(255) COLLATE "C"')
 
 
 def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
-        op.execute('DROP INDEX IF EXISTS ix_org_unit_path_c')
+        op.execute('ALTER TABLE org_unit ALTER COLUMN path TYPE VARCHAR(255) COLLATE "default"')
     op.drop_index('ix_nomination_honours', table_name='nomination')
     op.drop_index('ix_nomination_notice_due', table_name='nomination')
     op.drop_index('ix_nomination_list', table_name='nomination')
