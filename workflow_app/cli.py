@@ -1,5 +1,5 @@
-"""Command-line tools: ``flask --app wsgi seed-demo | create-user | workflow-diagram | backup | restore``
-(and the groups registered below: export, import, api-token, certificates, notices, reminders)."""
+"""Command-line tools: ``flask --app wsgi seed-demo | seed-scale | create-user | workflow-diagram | backup``
+(and ``restore``; the groups registered below: export, import, api-token, certificates, notices, reminders)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,27 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, description in logins:
             click.echo(f"  {username:<12} {description}")
+
+    @app.cli.command("seed-scale")
+    @click.option("--nominations", type=click.IntRange(min=1), default=100_000, show_default=True,
+                  help="How many nominations to create.")
+    @click.option("--users", type=click.IntRange(min=100), default=5000, show_default=True)
+    @click.option("--counties", type=click.IntRange(min=1, max=990), default=160, show_default=True,
+                  help="Counties in the tree (each with 15 townships and 47 branches; 160 give ~10,000 units).")
+    @click.option("--force", is_flag=True, help="Add the data set even though the database already holds data.")
+    def seed_scale_command(nominations, users, counties, force):
+        """Build a large data set for benchmarks (bulk inserts; about 10,000 units and 5,000 users)."""
+        from workflow_app.demo.scale import SCALE_PASSWORD, ScaleRefused, seed_scale
+
+        try:
+            summary = seed_scale(nominations, users=users, counties=counties, force=force)
+        except ScaleRefused as refusal:
+            raise click.ClickException(f"the database already holds data ({refusal}); use an empty database, "
+                                       "or --force to add the scale data set alongside") from None
+        for table, count in summary.counts.items():
+            click.echo(f"  {table:<26} {count:>9,}")
+        click.echo(f"Built in {summary.seconds:.1f} s. Logins (password {SCALE_PASSWORD}): "
+                   + ", ".join(f"{what} {name}" for what, name in summary.logins.items()))
 
     @app.cli.command("create-user")
     @click.argument("username")

@@ -12,10 +12,11 @@ from states.nomination import EDITABLE, REVIEW_STATE
 from workflow_app.auth.models import RoleAssignment, User
 from workflow_app.nominations.models import Nomination
 from workflow_app.orgs.models import OrgUnit
+from workflow_app.orgs.services import in_subtree
 
 
 def _units_under(paths: list[str]):
-    return select(OrgUnit.id).where(or_(*[OrgUnit.path.startswith(path) for path in paths]))
+    return select(OrgUnit.id).where(or_(*[in_subtree(path) for path in paths]))
 
 
 def delegated_reviews(user: User) -> list[RoleAssignment]:

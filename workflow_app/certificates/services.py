@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
+from sqlalchemy.orm import lazyload
 
 from workflow_app.auth.models import User
 from workflow_app.campaigns.models import HonorType
@@ -85,7 +86,10 @@ def revoke_certificate(nomination: Nomination, reason: str, when: datetime) -> N
 def find_by_token(token: str) -> Certificate | None:
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(select(Certificate).where(Certificate.token == token))
+    # The public page shows only what the certificate froze: one row, without the nomination's joins
+    # (and the campaign's honor types those bring); both still load on access if a caller wants them.
+    return db.session.scalar(select(Certificate).where(Certificate.token == token)
+                             .options(lazyload(Certificate.nomination), lazyload(Certificate.honor_type)))
 
 
 def find_by_number(number: str, check_code: str) -> Certificate | None:
@@ -93,7 +97,8 @@ def find_by_number(number: str, check_code: str) -> Certificate | None:
     number, check_code = (number or "").strip(), (check_code or "").strip().upper()
     if not number or not check_code:
         return None
-    certificate = db.session.scalar(select(Certificate).where(Certificate.number == number))
+    certificate = db.session.scalar(select(Certificate).where(Certificate.number == number).options(
+        lazyload(Certificate.nomination), lazyload(Certificate.honor_type)))
     if certificate is None or not secrets.compare_digest(certificate.check_code, check_code):
         return None
     return certificate

@@ -48,9 +48,10 @@ from workflow_app.nominations.forms import (
     form_class_for,
 )
 from workflow_app.nominations.models import Attachment, Nomination
-from workflow_app.nominations.queries import ListFilters, next_in, todo_ids, visible_page
+from workflow_app.nominations.queries import ListFilters, next_todo_id, todo_ids, visible_page
 from workflow_app.notice.services import close_due_notices, nomination_panel
 from workflow_app.orgs.models import OrgUnit
+from workflow_app.orgs.services import in_subtree
 from workflow_app.policy import can_edit, can_view, is_unit_chair, submitting_units
 from workflow_app.web import MAX_ID, get_or_404
 
@@ -75,7 +76,7 @@ def filter_options() -> dict:
     """Choices for the list filters, limited to what the user's jurisdiction contains."""
     paths = [a.org_unit.path for a in current_user.roles]
     ancestor_ids = {unit_id for a in current_user.roles for unit_id in a.org_unit.ancestor_ids}
-    in_reach = or_(OrgUnit.id.in_(ancestor_ids), *[OrgUnit.path.startswith(path) for path in paths])
+    in_reach = or_(OrgUnit.id.in_(ancestor_ids), *[in_subtree(path) for path in paths])
     townships = db.session.scalars(
         select(OrgUnit).where(OrgUnit.level.in_(("township", "county")), in_reach).order_by(OrgUnit.code)
     ).all()
@@ -179,7 +180,7 @@ def show(nomination_id: int):
     chain = review_chain(nomination)
     quota = quota_for(nomination)
     came_from = ListFilters.from_args(request.args)  # the to-do list it was opened from, filters and all
-    next_id = next_in(todo_ids(current_user, came_from), nomination.id)
+    next_id = next_todo_id(current_user, nomination, came_from)
     return render_template(
         "nominations/show.html",
         next_todo_url=url_for(".show", nomination_id=next_id, **came_from.list_args()) if next_id else None,

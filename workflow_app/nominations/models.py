@@ -70,6 +70,13 @@ class Nomination(db.Model):
         ),
         Index("ix_nomination_campaign_state", "campaign_id", "state"),
         Index("ix_nomination_quota", "campaign_id", "honor_type_id", "quota_unit_id", "state"),
+        # Lists, to-dos and the header count narrow by (state, unit); the rest lets the count and a page's
+        # ids come from the index alone (migration 0010).
+        Index("ix_nomination_list", "state", "org_unit_id", "updated_at", "created_by_id", "submitted_by_id",
+              "campaign_id", "nominee_name"),
+        Index("ix_nomination_notice_due", "state", "notice_ends_on"),  # close_due_notices, on every page view
+        # The county dashboard's granted model worker homes, read from the index alone.
+        Index("ix_nomination_honours", "campaign_id", "honor_type_id", "state", "quota_unit_id", "org_unit_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

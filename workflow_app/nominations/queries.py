@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from states.nomination import STATES
@@ -71,8 +71,8 @@ def clean_sort(value: str | None) -> str:
     return value if value.lstrip("-") in SORT_KEYS and value.count("-") <= 1 else ""
 
 
-def _ordered(query: Select, sort: str) -> Select:
-    """The list order: the chosen column, then the id, so pages never overlap."""
+def _sort_column(query: Select, sort: str) -> tuple[Select, ColumnElement, bool]:
+    """The list's order column for ``sort`` (joining what it needs), and whether it runs descending."""
     key = sort.lstrip("-")
     descending = sort.startswith("-")
     if key == "name":
@@ -86,6 +86,12 @@ def _ordered(query: Select, sort: str) -> Select:
     else:
         column = Nomination.updated_at
         descending = descending or not sort  # the default: most recently updated first
+    return query, column, descending
+
+
+def _ordered(query: Select, sort: str) -> Select:
+    """The list order: the chosen column, then the id, so pages never overlap."""
+    query, column, descending = _sort_column(query, sort)
     if descending:
         return query.order_by(column.desc(), Nomination.id.desc())
     return query.order_by(column.asc(), Nomination.id.asc())
@@ -108,14 +114,16 @@ def _apply(query: Select, filters: ListFilters) -> Select:
 
 
 def _page(where, filters: ListFilters, per_page: int) -> Page:
-    base = _apply(select(Nomination).where(where), filters)
-    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
-    items = db.session.scalars(
-        _ordered(base, filters.sort)
+    """Count, then the page's ids (both read from the list index alone), then the page's rows: the
+    rows fetched are the page's, however many nominations match."""
+    total = db.session.scalar(_apply(select(func.count(Nomination.id)).where(where), filters)) or 0
+    ids = list(db.session.scalars(
+        _ordered(_apply(select(Nomination.id).where(where), filters), filters.sort)
         .limit(per_page)
         .offset((filters.page - 1) * per_page)
-    ).unique().all()
-    return Page(items=list(items), total=total, page=filters.page, per_page=per_page)
+    ))
+    rows = {row.id: row for row in db.session.scalars(select(Nomination).where(Nomination.id.in_(ids))).unique()}
+    return Page(items=[rows[i] for i in ids if i in rows], total=total, page=filters.page, per_page=per_page)
 
 
 def list_select(where, filters: ListFilters) -> Select:
@@ -141,6 +149,28 @@ def todo_ids(user: User, filters: ListFilters | None = None) -> list[int]:
     filters = filters or ListFilters()
     return list(db.session.scalars(_ordered(_apply(select(Nomination.id).where(todo_filter(user)), filters),
                                             filters.sort)))
+
+
+def next_todo_id(user: User, nomination: Nomination, filters: ListFilters | None = None) -> int | None:
+    """The nomination after ``nomination`` in ``user``'s to-do list as filtered and sorted by ``filters``;
+    None when it is last or not in that list. Two short statements (a keyset seek), whatever its length."""
+    filters = filters or ListFilters()
+    waiting = _apply(select(Nomination.id).where(todo_filter(user)), filters)
+    if db.session.scalar(waiting.where(Nomination.id == nomination.id)) is None:
+        return None
+    sort = filters.sort
+    query, column, descending = _sort_column(waiting, sort)
+    key = sort.lstrip("-")
+    if key == "unit":
+        value = nomination.org_unit.name
+    elif key == "state":
+        value = STATES.index(nomination.state)
+    else:
+        value = getattr(nomination, "nominee_name" if key == "name" else "updated_at")
+    later = column < value if descending else column > value
+    tie = Nomination.id < nomination.id if descending else Nomination.id > nomination.id
+    order = (column.desc(), Nomination.id.desc()) if descending else (column.asc(), Nomination.id.asc())
+    return db.session.scalar(query.where(or_(later, and_(column == value, tie))).order_by(*order).limit(1))
 
 
 def next_in(ids: list[int], nomination_id: int) -> int | None:

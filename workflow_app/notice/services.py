@@ -36,10 +36,11 @@ RESULT_LABELS = {"no_objection": _l("No objection (公示无异议)"), "objectio
 
 # ---------------------------------------------------------------- closing
 def due_notice_ids(today: date) -> list[int]:
-    """Nominations under notice whose last day (24:00 China time) is before ``today``."""
+    """Nominations under notice whose last day (24:00 China time) is before ``today``. Ordered by that day
+    (then id) so the ``(state, notice_ends_on)`` index answers alone: the pages ask on every view."""
     return list(db.session.scalars(
         select(Nomination.id).where(Nomination.state == "public_notice", Nomination.notice_ends_on < today)
-        .order_by(Nomination.id)))
+        .order_by(Nomination.notice_ends_on, Nomination.id)))
 
 
 def close_due_notices(today: date | None = None) -> int:

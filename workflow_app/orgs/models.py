@@ -22,7 +22,10 @@ class OrgUnit(db.Model):
     level: Mapped[str] = mapped_column(String(16))
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    path: Mapped[str] = mapped_column(String(255), default="", index=True)
+    # Compared byte by byte ("C" collation on PostgreSQL, SQLite's default): a subtree is then an index range
+    # (orgs.services.in_subtree) whatever the database's own collation (migration 0010).
+    path: Mapped[str] = mapped_column(String(255).with_variant(String(255, collation="C"), "postgresql"), default="",
+                                      index=True)
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 
 from workflow_app.extensions import db
 from workflow_app.orgs.models import LEVELS, OrgUnit
@@ -25,6 +25,15 @@ def create_unit(*, level: str, code: str, name: str, parent: OrgUnit | None = No
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
     db.session.flush()
     return unit
+
+
+def in_subtree(path: str) -> ColumnElement[bool]:
+    """``OrgUnit.path`` starts with ``path`` (which ends in ``/``), written as an index range:
+    ``[path, path with its last "/" made "0")`` holds exactly the strings that start with ``path``
+    when compared byte by byte ("/" is 0x2F, "0" is 0x30), as the column is (its "C" collation on
+    PostgreSQL, migration 0010). ``LIKE 'x%'`` with a bound parameter never used the index on PostgreSQL
+    and read every unit, several times a page."""
+    return and_(OrgUnit.path >= path, OrgUnit.path < path[:-1] + "0")
 
 
 def ancestors(unit: OrgUnit) -> list[OrgUnit]:
