@@ -75,6 +75,13 @@ class Registry(dict):
         return func
 
 
+def comment_given(ctx):
+    """Returning or rejecting needs a reason the submitter can act on (shared by every workflow)."""
+    if not (ctx.comment or "").strip():
+        return _l("Please give a reason in the comment.")
+    return None
+
+
 class Workflow:
     """One workflow: its machine, guards, effects and audit writer."""
 

@@ -20,7 +20,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from states.engine import BaseContext, Registry, Workflow
+from states.engine import BaseContext, Registry, Workflow, comment_given
 from states.engine import ConcurrentChange as ConcurrentChange  # re-exported: callers import them from here
 from states.engine import Transition as Transition
 from states.engine import TransitionRefused as TransitionRefused
@@ -399,11 +399,7 @@ def within_quota(ctx: Context):
     return None
 
 
-@guard
-def comment_given(ctx: Context):
-    if not (ctx.comment or "").strip():
-        return _l("Please give a reason in the comment.")
-    return None
+guard(comment_given)
 
 
 # ---------------------------------------------------------------- effects

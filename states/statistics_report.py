@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from states.engine import BaseContext, Registry, Workflow
+from states.engine import BaseContext, Registry, Workflow, comment_given
 from states.engine import transition as _t
 from workflow_app.auth.models import RoleAssignment, User
 from workflow_app.core.timeutil import china_today, utcnow
@@ -131,11 +131,7 @@ def figures_consistent(ctx: Context):
     return found[0][1] if found else None
 
 
-@guard
-def comment_given(ctx: Context):
-    if not (ctx.comment or "").strip():
-        return _l("Please give a reason in the comment.")
-    return None
+guard(comment_given)
 
 
 @guard
