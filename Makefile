@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 PORT ?= 5000
+# Test processes per pass (pytest-xdist); "auto" = one per core. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 export WORKFLOW_DEMO ?= 1
 
 .PHONY: run test test-sqlite test-postgres install translations messages lint clean
@@ -31,12 +33,12 @@ test: test-sqlite test-postgres
 
 # PostgreSQL-only tests (real concurrent connections) run in the PostgreSQL pass below.
 test-sqlite: install
-	$(BIN)/pytest -m "not postgres"
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not postgres"
 
 # The same suite on PostgreSQL when a server answers (CI requires it: WORKFLOW_REQUIRE_PG=1).
 test-postgres: install
 	@if $(BIN)/python -m tests.pg_probe "$(PG_ADMIN_URL)"; then \
-		TEST_PG_ADMIN_URL="$(PG_ADMIN_URL)" $(BIN)/pytest -m "not browser"; \
+		TEST_PG_ADMIN_URL="$(PG_ADMIN_URL)" $(BIN)/pytest -n $(TEST_WORKERS) -m "not browser"; \
 	elif [ "$$WORKFLOW_REQUIRE_PG" = "1" ]; then \
 		echo "PostgreSQL is required (WORKFLOW_REQUIRE_PG=1) but does not answer at $(PG_ADMIN_URL)"; exit 1; \
 	else \
