@@ -157,7 +157,8 @@ def print_batch():
         if request.method != "POST":  # a GET never starts work that writes
             flash(_("This batch is large: use “Print all shown” to make it in the background."), "info")
             return redirect(url_for(".index", campaign=campaign.id, honor_type=selection.get("honor_type_id") or ""))
-        job = batch.start_batch(current_user, campaign, **selection)
+        job = batch.start_batch(current_user, campaign, honor_type_id=selection.get("honor_type_id"),
+                                certificate_ids=selection.get("certificate_ids"))
         db.session.commit()
         jobs.dispatch(job)
         return redirect(url_for("jobs.show", job_id=job.id))
