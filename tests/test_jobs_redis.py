@@ -164,3 +164,25 @@ def test_a_queue_that_does_not_answer_fails_the_job_with_a_message_not_the_reque
     job = db.session.get(Job, job_id)
     assert job.state == "failed" and job.error
     assert client.get(f"/jobs/{job_id}").status_code == 200
+
+
+def test_a_job_redis_lost_before_it_ran_is_failed_by_the_cleanup_and_can_be_retried(
+        app, client, world, login_as, redis_queue, certificates):
+    from datetime import timedelta
+
+    from workflow_app.core.timeutil import utcnow
+    from workflow_app.jobs import services
+
+    app.config.update(PRINT_JOB_THRESHOLD=1)
+    login_as("admin")
+    job = db.session.get(Job, _print_all(client, world))
+    redis_queue.connection.delete(f"rq:job:{job.queue_job_id}")  # as if Redis restarted without its data
+    job.updated_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    assert services.cleanup()["stale"] == 1
+    db.session.refresh(job)
+    assert job.state == "failed" and job.error
+    client.post(f"/jobs/{job.id}/retry")
+    run_worker_here(redis_queue)
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).state == "done"

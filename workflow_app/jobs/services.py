@@ -228,6 +228,7 @@ def cleanup(now: datetime | None = None) -> dict[str, int]:
     stale = db.session.scalars(select(Job.id).where(Job.state == "running", Job.updated_at < stale_before)).all()
     for job_id in stale:
         mark_lost(job_id, f"no progress for {current_app.config['JOBS_STALE_MINUTES']} minutes")
+    lost = _lost_from_queue(stale_before)
     kept = set(db.session.scalars(select(Job.result_name).where(Job.result_name.is_not(None))))
     strays = 0
     cutoff = (now - timedelta(hours=1)).timestamp()
@@ -236,4 +237,26 @@ def cleanup(now: datetime | None = None) -> dict[str, int]:
         if path.name not in kept and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             strays += 1
-    return {"expired": len(expired), "stale": len(stale), "strays": strays}
+    return {"expired": len(expired), "stale": len(stale) + lost, "strays": strays}
+
+
+def _lost_from_queue(before: datetime) -> int:
+    """Jobs still "queued" long after they were sent, whose RQ job Redis no longer has (Redis was
+    restarted without persistence, or flushed): failed, so that they can be retried."""
+    if not uses_queue():
+        return 0
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job as QueuedJob
+
+    connection = redis_connection()
+    count = 0
+    waiting = db.session.scalars(select(Job).where(Job.state == "queued", Job.updated_at < before,
+                                                   Job.queue_job_id.is_not(None))).all()
+    for job in waiting:
+        try:
+            QueuedJob.fetch(job.queue_job_id, connection=connection)
+        except NoSuchJobError:
+            log.error("job %s lost from the queue (%s)", job.id, job.queue_job_id)
+            _fail(job, lambda: _("The job was lost from the queue before it ran. Try again."))
+            count += 1
+    return count
