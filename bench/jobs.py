@@ -1,6 +1,6 @@
 """Background jobs through a real RQ worker: a 1,000 and a 10,000-certificate batch, and a large export.
 
-    python bench/jobs.py [--nominations 45000] [--certificates 10000] [--database-url URL] [--keep DIR]
+    python bench/jobs.py [--nominations 55000] [--certificates 10000] [--database-url URL] [--keep DIR]
 
 Builds a one-county data set with ``seed-scale`` (SQLite in a temporary folder unless --database-url), then
 for each job: enqueues it on Redis (WORKFLOW_REDIS_URL, default redis://127.0.0.1:6379/14, a queue of its
@@ -73,7 +73,7 @@ def measure(app, env: dict, start) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--nominations", type=int, default=45_000)
+    parser.add_argument("--nominations", type=int, default=55_000)
     parser.add_argument("--certificates", type=int, default=10_000)
     parser.add_argument("--database-url")
     parser.add_argument("--keep", type=Path, help="use (and keep) this folder instead of a temporary one")
@@ -94,6 +94,7 @@ def main() -> None:
     flask(env, "db", "upgrade", capture=True)
     app = create_app()
     from workflow_app.auth.models import RoleAssignment, User
+    from workflow_app.campaigns.models import HonorType
     from workflow_app.certificates.batch import start_batch
     from workflow_app.certificates.models import Certificate
     from workflow_app.exports.nominations import start_export
@@ -109,7 +110,8 @@ def main() -> None:
     def admin_and_ids(count: int):
         admin = db.session.scalar(select(User).join(RoleAssignment).where(RoleAssignment.role == "admin")
                                   .order_by(User.id))
-        ids = list(db.session.scalars(select(Certificate.id).where(Certificate.revoked_at.is_(None))
+        ids = list(db.session.scalars(select(Certificate.id).join(HonorType)  # 推优入党 forms are not batched
+                                      .where(Certificate.revoked_at.is_(None), HonorType.conferral != "recommendation")
                                       .order_by(Certificate.id).limit(count)))
         certificate = db.session.get(Certificate, ids[0])
         return admin, ids, certificate.nomination.campaign
