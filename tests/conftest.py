@@ -72,7 +72,9 @@ def _app(database_url: str, instance) -> object:
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(instance),
+        "STORAGE_ROOT": str(instance),
         "UPLOAD_FOLDER": str(instance / "uploads"),
+        "REDIS_URL": "",  # jobs run inline; tests/test_jobs_redis.py brings its own queue
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
     })

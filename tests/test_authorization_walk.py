@@ -29,8 +29,10 @@ from workflow_app import create_app
 from workflow_app.api.services import create_token
 from workflow_app.auth.models import AuthEvent, User
 from workflow_app.campaigns.models import Campaign, HonorType
+from workflow_app.certificates.batch import start_batch
 from workflow_app.certificates.models import Certificate
 from workflow_app.extensions import db
+from workflow_app.jobs.services import perform as perform_job
 from workflow_app.nominations import services as nomination_services
 from workflow_app.nominations.models import Attachment, Nomination
 from workflow_app.notice import services as notice_services
@@ -68,6 +70,7 @@ ROW_FOR_ARGUMENT = {
     "day": "holiday",
     "report_id": "report",             # the first township's accepted statistics report
     "token_id": "api_token",           # chair1's API token
+    "job_id": "job",                   # the county admin's finished batch print, its file in storage
 }
 # URL arguments that name no row but a kind of thing every county has alike (walked as a shared row).
 VALUE_FOR_ARGUMENT = {"name": "units"}  # the import's kind: units or users
@@ -174,10 +177,13 @@ def _build(world) -> dict[str, tuple[type, object]]:
     db.session.flush()
     fire_report(report, "submit", world.town_reviewer1)
     fire_report(report, "accept", world.county_reviewer)
+    job = start_batch(world.admin, world.campaign)
+    db.session.commit()
+    perform_job(job.id)
     rows = dict(draft=draft, draft_attachment=draft_attachment, reviewed=reviewed, attachment=attachment,
                 objection=objection, certificate=certificate, campaign=world.campaign, honor_type=honor_type,
                 notification=notification, delegation=delegation, holiday=holiday, report=report,
-                report_draft=report_draft, api_token=create_token(world.chair1, "对接", "read").token)
+                report_draft=report_draft, api_token=create_token(world.chair1, "对接", "read").token, job=job)
     return {name: (type(row), row.day if isinstance(row, Holiday) else row.id) for name, row in rows.items()}
 
 

@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from workflow_app.certificates.blueprint import bp as certificates_bp
     from workflow_app.exports.blueprint import bp as exports_bp
     from workflow_app.imports.blueprint import bp as imports_bp
+    from workflow_app.jobs.blueprint import bp as jobs_bp
     from workflow_app.nominations.blueprint import bp as nominations_bp
     from workflow_app.notice.blueprint import bp as notice_bp
     from workflow_app.notifications.blueprint import bp as notifications_bp
@@ -42,10 +43,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from workflow_app.stats.blueprint import bp as stats_bp
 
     for blueprint in (auth_bp, nominations_bp, review_bp, admin_bp, certificates_bp, notice_bp, notifications_bp,
-                      stats_bp, exports_bp, imports_bp, api_bp, api_tokens_bp):
+                      stats_bp, exports_bp, imports_bp, api_bp, api_tokens_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
     import workflow_app.api.models
+    import workflow_app.jobs.models
     import workflow_app.notice.models
     import workflow_app.notifications.models
     import workflow_app.stats.models  # noqa: F401 (tables for migrations)

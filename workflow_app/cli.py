@@ -42,6 +42,10 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(api_token_group)
 
+    from workflow_app.jobs.cli import group as jobs_group
+
+    app.cli.add_command(jobs_group)
+
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Load the Shenqiu County demo (idempotent) and print the demo logins."""

@@ -68,20 +68,36 @@ def load_config(overrides: dict | None = None) -> dict:
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
 
+    storage_root = Path(overrides.get("STORAGE_ROOT") or env.get("WORKFLOW_STORAGE") or instance_path)
+    # Redis, when configured, carries the job queue and the rate limiter's counters, so that several
+    # app servers share them; without it jobs run inline and limits are counted per process.
+    redis_url = overrides.get("REDIS_URL", env.get("WORKFLOW_REDIS_URL", ""))
+
     config = {
         "SECRET_KEY": secret,
         "DEMO_MODE": demo_mode,
         "INSTANCE_PATH": str(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "UPLOAD_FOLDER": env.get("WORKFLOW_UPLOADS") or str(instance_path / "uploads"),
+        "STORAGE_ROOT": str(storage_root),
+        "UPLOAD_FOLDER": env.get("WORKFLOW_UPLOADS") or str(storage_root / "uploads"),
         # One request may carry a few attachments; each file is also checked on its own.
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         "MAX_ATTACHMENT_BYTES": int(env.get("WORKFLOW_MAX_ATTACHMENT_BYTES") or 10 * 1024 * 1024),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        # Background jobs (workflow_app/jobs): the RQ queue's name, how long a job may run, how long a
+        # result file is kept, and the sizes past which printing and exports become jobs.
+        "JOBS_QUEUE": env.get("WORKFLOW_JOBS_QUEUE") or "workflow",
+        "JOBS_TIMEOUT_SECONDS": int(env.get("WORKFLOW_JOBS_TIMEOUT_SECONDS") or 3600),
+        "JOBS_RESULT_HOURS": int(env.get("WORKFLOW_JOBS_RESULT_HOURS") or 72),
+        "JOBS_STALE_MINUTES": int(env.get("WORKFLOW_JOBS_STALE_MINUTES") or 30),
+        "PRINT_JOB_THRESHOLD": int(env.get("WORKFLOW_PRINT_JOB_THRESHOLD") or 200),
+        "PRINT_CHUNK_PAGES": int(env.get("WORKFLOW_PRINT_CHUNK_PAGES") or 500),
+        "EXPORT_JOB_THRESHOLD": int(env.get("WORKFLOW_EXPORT_JOB_THRESHOLD") or 2000),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("WORKFLOW_LOGIN_RATE_LIMIT") or "10 per minute",
         # Per account (the username as typed), whichever address the attempts come from.

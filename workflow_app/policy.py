@@ -120,6 +120,13 @@ def can_administer(user: User, unit: OrgUnit) -> bool:
     return any(a.org_unit.contains(unit) for a in user.assignments("admin"))
 
 
+def administered_filter(user: User) -> ColumnElement[bool]:
+    """Nominations in units ``user`` administers (``can_administer`` as a query: batch jobs re-check
+    their selection with it when they run)."""
+    paths = [a.org_unit.path for a in user.assignments("admin")]
+    return Nomination.org_unit_id.in_(_units_under(paths)) if paths else false()
+
+
 # ---------------------------------------------------------------- statistics
 def _oversight(user: User) -> list[RoleAssignment]:
     return [a for a in user.roles if a.role in ("reviewer", "admin")]
@@ -154,3 +161,27 @@ def filing_units(user: User) -> list[OrgUnit]:
         elif assignment.role == "admin" and assignment.org_unit.level == "county":
             units.update({unit.id: unit for unit in reporting_units(assignment.org_unit)})
     return sorted(units.values(), key=lambda unit: unit.code)
+
+
+# ---------------------------------------------------------------- background jobs
+def _county_admin_paths(user: User) -> list[str]:
+    return [a.org_unit.path for a in user.assignments("admin") if a.org_unit.level == "county"]
+
+
+def can_view_job(user: User, job) -> bool:
+    """A job, its progress and its result file: for the person who started it, and for the county
+    administrators over the unit its data comes from."""
+    if job.created_by_id == user.id:
+        return True
+    return any(job.unit.path.startswith(path) for path in _county_admin_paths(user))
+
+
+def jobs_filter(user: User) -> ColumnElement[bool]:
+    """The jobs list: the same rule as ``can_view_job``."""
+    from workflow_app.jobs.models import Job
+
+    paths = _county_admin_paths(user)
+    clauses = [Job.created_by_id == user.id]
+    if paths:
+        clauses.append(Job.unit_id.in_(_units_under(paths)))
+    return or_(*clauses)

@@ -8,15 +8,18 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from states.nomination import TransitionRefused
 from workflow_app.campaigns.models import Campaign, HonorType
+from workflow_app.certificates import batch
 from workflow_app.certificates.forms_data import approval_form_data
 from workflow_app.certificates.models import Certificate
 from workflow_app.certificates.pdf import MissingGlyphs, render_approval_form
 from workflow_app.certificates.printing import print_certificates
 from workflow_app.certificates.services import batch_query, find_by_number, find_by_token
 from workflow_app.extensions import db, limiter
+from workflow_app.jobs import services as jobs
 from workflow_app.nominations.forms import DeleteForm
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.services import NominationError, perform_transition
@@ -118,26 +121,50 @@ def pdf(certificate_id: int):
 @bp.route("/certificates/print", methods=["GET", "POST"])
 @login_required
 def print_batch():
-    """Selected certificates (POST), or a whole campaign / honor type (GET), as one PDF."""
-    _county_admin()
+    """Selected certificates or a whole campaign / honor type (POST; GET for a campaign), as one PDF
+    made now; past ``PRINT_JOB_THRESHOLD`` certificates, as a background job (a zip of PDFs)."""
+    counties = _county_admin()
+    selection: dict = {}
     if request.method == "POST":
         if not DeleteForm().validate_on_submit():
             abort(400)
-        ids = [number for number in (parse_id(v) for v in request.form.getlist("certificate")) if number]
-        certificates = db.session.scalars(select(Certificate).where(Certificate.id.in_(ids))).all()
-        order = {certificate_id: index for index, certificate_id in enumerate(ids)}
-        certificates = sorted(certificates, key=lambda c: order[c.id])
+        if request.form.getlist("certificate"):
+            ids = [number for number in (parse_id(v) for v in request.form.getlist("certificate")) if number]
+            selection = {"certificate_ids": ids}
+        else:
+            selection = {"campaign_id": parse_id(request.form.get("campaign")),
+                         "honor_type_id": parse_id(request.form.get("honor_type"))}
     else:
-        campaign_id = parse_id(request.args.get("campaign"))
-        if campaign_id is None:
+        selection = {"campaign_id": parse_id(request.args.get("campaign")),
+                     "honor_type_id": parse_id(request.args.get("honor_type"))}
+    if "certificate_ids" in selection:
+        certificates = db.session.scalars(select(Certificate).where(Certificate.id.in_(selection["certificate_ids"]))
+                                          .options(lazyload(Certificate.nomination))).all()
+        for certificate in certificates:
+            _admin_of(certificate)
+        campaign = certificates[0].nomination.campaign if certificates else None
+    else:
+        if selection["campaign_id"] is None:
             abort(400, _("Choose a campaign."))
-        certificates = db.session.scalars(batch_query(campaign_id, parse_id(request.args.get("honor_type")))).all()
-    for certificate in certificates:
-        _admin_of(certificate)
-    certificates = [c for c in certificates if not c.is_revoked]
-    if not certificates:
+        campaign = get_or_404(Campaign, selection["campaign_id"])
+        if not any(county.contains(campaign.county) for county in counties):
+            abort(403)
+    entries = db.session.execute(batch.selection_query(current_user, **selection)).all() if campaign else []
+    if not entries:
         flash(_("There is nothing to print."), "warning")
         return redirect(url_for(".index"))
+    if len(entries) > current_app.config["PRINT_JOB_THRESHOLD"]:
+        if request.method != "POST":  # a GET never starts work that writes
+            flash(_("This batch is large: use “Print all shown” to make it in the background."), "info")
+            return redirect(url_for(".index", campaign=campaign.id, honor_type=selection.get("honor_type_id") or ""))
+        job = batch.start_batch(current_user, campaign, honor_type_id=selection.get("honor_type_id"),
+                                certificate_ids=selection.get("certificate_ids"))
+        db.session.commit()
+        jobs.dispatch(job)
+        return redirect(url_for("jobs.show", job_id=job.id))
+    ordered = {row[0]: index for index, row in enumerate(entries)}
+    certificates = sorted(db.session.scalars(select(Certificate).where(Certificate.id.in_(list(ordered)))),
+                          key=lambda c: ordered[c.id])
     return _pdf_response(lambda out: print_certificates(certificates, current_user, out), "certificates.pdf")
 
 

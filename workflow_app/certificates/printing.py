@@ -31,13 +31,13 @@ def public_base_url() -> str:
     return "http://127.0.0.1:5000"
 
 
-def verify_url(certificate: Certificate) -> str:
-    # Built from the URL map directly: the command line prints without a request.
+def verify_url(certificate: Certificate, base_url: str | None = None) -> str:
+    # Built from the URL map directly: the command line and the job worker print without a request.
     path = current_app.url_map.bind("").build("certificates.verify", {"token": certificate.token})
-    return public_base_url() + path
+    return (base_url or public_base_url()) + path
 
 
-def page_for(certificate: Certificate) -> CertificatePage:
+def page_for(certificate: Certificate, base_url: str | None = None) -> CertificatePage:
     return CertificatePage(
         title=certificate.title,
         recipient=certificate.recipient,
@@ -45,7 +45,7 @@ def page_for(certificate: Certificate) -> CertificatePage:
         issuer=certificate.issuer,
         issued_on=certificate.issued_on,
         number=certificate.number,
-        verify_url=verify_url(certificate),
+        verify_url=verify_url(certificate, base_url),
         check_code=certificate.check_code,
     )
 

@@ -124,9 +124,11 @@ def batch_query(campaign_id: int, honor_type_id: int | None = None, *, include_r
     return query
 
 
-def record_prints(certificates: Iterable[Certificate], actor: User | None, printed_at: datetime) -> str:
-    """Log one print of each certificate in one job; returns the job id."""
-    job = uuid.uuid4().hex
+def record_prints(certificates: Iterable[Certificate], actor: User | None, printed_at: datetime,
+                  job: str | None = None) -> str:
+    """Log one print of each certificate in one print job (a new id unless ``job`` continues one);
+    returns the print job id."""
+    job = job or uuid.uuid4().hex
     for certificate in certificates:
         certificate.print_count += 1
         db.session.add(PrintLog(job=job, certificate_id=certificate.id, printed_by_id=actor.id if actor else None,

@@ -18,9 +18,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import chain
+from typing import BinaryIO
 from unicodedata import east_asian_width
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -120,6 +123,54 @@ def write_sheet(title: str, columns: Sequence[Column | str], rows: Iterable[Sequ
     """A one-sheet .xlsx: ``columns`` as the header row, then ``rows`` (plain values, in column order;
     ``date``/``datetime`` become date cells, ``None`` an empty cell)."""
     return write_workbook([Sheet(title, columns, rows)])
+
+
+def write_sheet_to(out: BinaryIO, title: str, columns: Sequence[Column | str], rows: Iterable[Sequence[CellValue]],
+                   *, sample: int = 200) -> int:
+    """``write_sheet`` for lists too long to hold: openpyxl's write-only mode streams the rows to
+    ``out`` (memory stays flat whatever the count). Same look; the widths come from the header and
+    the first ``sample`` rows, since a streamed column's width must be known before its first row.
+    Returns the number of rows written."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=title[:31])
+    columns = [c if isinstance(c, Column) else Column(str(c)) for c in columns]
+    rows = iter(rows)
+    head = [list(row) for _, row in zip(range(sample), rows, strict=False)]
+    widths = [display_width(c.title) for c in columns]
+    for row in head:
+        for index, value in enumerate(row[:len(widths)]):
+            widths[index] = max(widths[index], display_width(_shown(_cell_value(value))))
+    for index, column in enumerate(columns):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = (
+            column.width or min(max(widths[index] + 2, MIN_WIDTH), MAX_WIDTH))
+    sheet.freeze_panes = "A2"
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column.title)
+        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, Alignment(vertical="center")
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in chain(head, rows):
+        sheet.append([_streamed_cell(sheet, value) for value in row])
+        count += 1
+    if columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    book.save(out)
+    return count
+
+
+def _streamed_cell(sheet, value: CellValue):
+    value = _cell_value(value)
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # user text is never a formula, as in write_sheet
+        return cell
+    if isinstance(value, datetime | date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATETIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
+        return cell
+    return value
 
 
 # ---------------------------------------------------------------- reading uploads

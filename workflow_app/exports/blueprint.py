@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from workflow_app.campaigns.models import Campaign
 from workflow_app.core.timeutil import china_today
-from workflow_app.exports.nominations import download_name, export_nominations, may_export_full
+from workflow_app.exports.nominations import XLSX, download_name, export_nominations, may_export_full, start_export
 from workflow_app.extensions import db
-from workflow_app.nominations.queries import ListFilters
+from workflow_app.jobs.services import common_unit, dispatch
+from workflow_app.nominations.queries import ListFilters, list_count
 from workflow_app.notice.services import close_due_notices
 from workflow_app.policy import visible_filter
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def list_args(filters: ListFilters) -> dict:
     """The list page's query string for ``filters`` (to go back to the same list)."""
@@ -46,6 +44,13 @@ def nominations():
         flash(_("Tick the box to confirm that you need the full ID numbers and phones."), "warning")
         return redirect(url_for("nominations.index", **list_args(filters)))
     close_due_notices()  # the same states the list page shows
+    if list_count(visible_filter(current_user), filters) > current_app.config["EXPORT_JOB_THRESHOLD"]:
+        campaign = db.session.get(Campaign, filters.campaign_id) if filters.campaign_id else None
+        unit = campaign.county if campaign else common_unit(current_user)
+        job = start_export(current_user, filters, full=full, unit=unit, client_ip=request.remote_addr)
+        db.session.commit()
+        dispatch(job)
+        return redirect(url_for("jobs.show", job_id=job.id))
     content, _count = export_nominations(visible_filter(current_user), filters, full=full, actor=current_user,
                                          client_ip=request.remote_addr)
     db.session.commit()

@@ -1,4 +1,5 @@
-"""A checked upload waiting for the administrator's confirmation, kept in the instance folder.
+"""A checked upload waiting for the administrator's confirmation, kept in the storage folder (any
+app server may receive the confirmation).
 
 Only its uploader may confirm it, within an hour; it is checked again at confirmation (the
 database may have changed meanwhile) and removed once used."""
@@ -11,16 +12,14 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import current_app
+from workflow_app import storage
 
 TOKEN_PATTERN = r"[A-Za-z0-9_-]{32}"
 MAX_AGE_SECONDS = 3600
 
 
 def _folder() -> Path:
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return storage.folder("imports")
 
 
 def _sweep(folder: Path) -> None:

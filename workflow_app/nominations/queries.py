@@ -131,6 +131,16 @@ def list_select(where, filters: ListFilters) -> Select:
     return _ordered(_apply(select(Nomination).where(where), filters), filters.sort)
 
 
+def list_count(where, filters: ListFilters) -> int:
+    return db.session.scalar(_apply(select(func.count(Nomination.id)).where(where), filters)) or 0
+
+
+def list_ids(where, filters: ListFilters) -> list[int]:
+    """Every id ``where`` admits under ``filters``, in list order: a large export loads its rows in
+    chunks of these rather than all at once."""
+    return list(db.session.scalars(_ordered(_apply(select(Nomination.id).where(where), filters), filters.sort)))
+
+
 def visible_query(user: User, filters: ListFilters) -> Select:
     """Nominations ``user`` may see that match ``filters``, unordered (the API pages them by id)."""
     return _apply(select(Nomination).where(visible_filter(user)), filters)

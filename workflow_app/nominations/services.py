@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from states.nomination import ConcurrentChange, TransitionRefused, fire
+from workflow_app import storage
 from workflow_app.auth.models import User
 from workflow_app.campaigns.models import Campaign, HonorType
 from workflow_app.extensions import db
@@ -121,9 +122,7 @@ def human_size(size: int) -> str:
 
 
 def upload_folder() -> Path:
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return storage.folder("uploads")
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,7 @@ def store_upload(upload) -> StoredUpload:
     if content_type is None:
         raise NominationError(_l("Only PDF, JPEG and PNG files are accepted; this file is none of them."))
     storage_name = uuid.uuid4().hex
-    (upload_folder() / storage_name).write_bytes(content)
+    storage.write("uploads", storage_name, content)
     return StoredUpload(name=clean_filename(upload.filename), content_type=content_type, size=len(content),
                         sha256=hashlib.sha256(content).hexdigest(), storage_name=storage_name)
 
@@ -168,7 +167,7 @@ def add_attachment(nomination: Nomination, upload, actor: User) -> Attachment:
 
 
 def attachment_path(attachment: Attachment) -> Path:
-    return upload_folder() / attachment.storage_name
+    return storage.path_of("uploads", attachment.storage_name)
 
 
 def remove_attachment(attachment: Attachment) -> Path:
