@@ -13,9 +13,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from states.nomination import ConcurrentChange, TransitionRefused, fire
+from states.nomination import ConcurrentChange, fire
 from workflow_app.auth.models import User
 from workflow_app.campaigns.models import Campaign, HonorType
+from workflow_app.core import faults
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Attachment, AuditEntry, Nomination
 from workflow_app.orgs.models import OrgUnit
@@ -189,18 +190,31 @@ def perform_transition(nomination: Nomination, event: str, actor: User, comment:
     try:
         entry = fire(nomination, event, actor, comment, client_ip=client_ip,
                      expected_version=expected_version, data=data)
+        faults.reached("transition.before_commit")
         db.session.commit()
     except ConcurrentChange:
         db.session.rollback()
         raise NominationError(already_handled_message(nomination_id)) from None
-    except TransitionRefused:
+    except BaseException:
+        # A refusal, or a failure anywhere in the transition: state, version, audit row, certificate
+        # number and stored file go back together, and the session is clean for the caller's next step.
         db.session.rollback()
         raise
-    # Committed: only now may anything leave the transaction (in-app notifications, e-mail).
+    after_commit(entry)
+    return entry
+
+
+def after_commit(entry: AuditEntry) -> None:
+    """What leaves the transaction once it committed: in-app notifications, then e-mail. A failure
+    here is logged, never raised: the transition has happened and the user must be told so."""
     from workflow_app.notifications.services import notify_transition
 
-    notify_transition(entry)
-    return entry
+    try:
+        faults.reached("transition.committed")
+        notify_transition(entry)
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("notifications after a committed transition failed")
 
 
 def already_handled_message(nomination_id: int):
