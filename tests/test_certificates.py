@@ -164,8 +164,24 @@ def test_revoked_certificate_is_never_printed_and_its_number_never_reused(client
     assert replacement.sequence == certificate.sequence + 1
 
 
-def test_a_name_the_font_lacks_is_refused_naming_the_characters(client, world, login_as):
-    certificate = certified(world, name="马\ue000凤")  # a private-use character no font has
+def test_a_name_the_font_lacks_is_not_issued_and_the_characters_are_named(client, world, login_as):
+    nomination = approved(world, name="马\ue000凤")  # a private-use character no font has
+    login_as("admin")
+    response = client.post("/certificates/issue", data={"nomination": [nomination.id]}, follow_redirects=True)
+    assert "U+E000" in response.get_data(as_text=True)
+    db.session.refresh(nomination)
+    assert nomination.state == "approved"
+    assert db.session.scalar(select(func.count(Certificate.id))) == 0
+    assert certified(world, name="沙建国").sequence == 1  # the refused issue gave its number back
+
+
+def test_a_stored_less_certificate_the_font_cannot_print_is_refused_naming_the_characters(client, world, login_as):
+    """Rows made without a stored PDF (the scale data set, or before certificates were stored) are
+    drawn when printed, and refused there with the characters named."""
+    from workflow_app.certificates.services import create_certificate
+
+    certificate = create_certificate(approved(world, name="马\ue000凤"), world.admin, date.today())
+    db.session.commit()
     login_as("admin")
     response = client.get(f"/certificates/{certificate.id}.pdf")
     assert response.status_code == 422
