@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from tests import factories
 from tests.conftest import _app, require, run_together
@@ -90,6 +90,32 @@ def together(requests: list[Callable[[], object]], timeout: float = 30) -> list:
 
     run_together([threading.Thread(target=run, args=pair) for pair in enumerate(requests)], timeout)
     return results
+
+
+@contextmanager
+def reads_before_writes(application: Flask, parties: int, timeout: float = 10) -> Iterator[None]:
+    """Hold each racing thread's first write (INSERT, UPDATE, DELETE) until every party has reached
+    its own: all of them have read the rows as they were before anyone wrote. Without this, one
+    request often finishes before the other starts reading, and the race is not run at all."""
+    barrier = threading.Barrier(parties)
+    wrote = threading.local()
+
+    def hold(conn, cursor, statement, parameters, context, executemany):
+        if getattr(wrote, "once", False) or not statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            return
+        wrote.once = True
+        try:
+            barrier.wait(timeout=timeout)
+        except threading.BrokenBarrierError:
+            raise AssertionError("a racer never wrote: the race did not happen as the test meant") from None
+
+    with application.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", hold)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", hold)
 
 
 def flashes(client) -> list[tuple[str, str]]:

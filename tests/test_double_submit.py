@@ -12,7 +12,16 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.factories import bring_to
-from tests.racing import flashes, hidden_fields, logged_in, racing_app, require_postgres, together, twin_of
+from tests.racing import (
+    flashes,
+    hidden_fields,
+    logged_in,
+    racing_app,
+    reads_before_writes,
+    require_postgres,
+    together,
+    twin_of,
+)
 from tests.test_statistics import LAST_YEAR, _form, report
 from workflow_app.certificates.models import Certificate
 from workflow_app.certificates.storage import stored_pdf, unreferenced_files
@@ -40,7 +49,11 @@ def send_twice(request, app, migrated_database):
             form = {**hidden_fields(opened.get_data(as_text=True)), **data}
             clients = [client, twin_of(racing, client)]
             posts = [lambda c=c: c.post(action, data=form) for c in clients]
-            responses = together(posts) if at_once else [post() for post in posts]
+            if at_once:
+                with reads_before_writes(racing, 2):
+                    responses = together(posts)
+            else:
+                responses = [post() for post in posts]
             assert [r for r in responses if isinstance(r, Exception)] == []  # a server error raises here
             assert all(r.status_code < 500 for r in responses)
             said = [flashes(c) for c in clients]
