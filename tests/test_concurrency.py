@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +16,9 @@ from tests.conftest import run_together
 from tests.factories import bring_to, user_named
 from tests.racing import csrf_token, flashes, logged_in, racing_app, require_postgres, together
 from workflow_app.campaigns.models import Campaign
+from workflow_app.certificates.models import Certificate
+from workflow_app.certificates.numbering import format_number
+from workflow_app.certificates.storage import stored_pdf, unreferenced_files
 from workflow_app.extensions import db
 from workflow_app.nominations import services
 from workflow_app.nominations.models import AuditEntry, Nomination
@@ -205,3 +209,41 @@ def test_county_approvals_racing_for_the_last_quota_place_only_one_gets_it(app, 
     assert sorted(outcomes) == ["TransitionRefused", "approved"]
     states = sorted(db.session.get(Nomination, i).state for i in ids)
     assert states == ["county_review", "public_notice"]
+
+
+def test_eight_admins_issuing_at_once_one_by_one_and_in_batches_get_gap_free_numbers(app, world):
+    """Four admins issue their three certificates one request each, four send their three as one
+    batch, all at the same moment, over two honors (two number sequences of twelve)."""
+    admins = [f"admin{i}" for i in range(8)]
+    for name in admins:
+        factories.user(name, "admin", world.county, name)
+    codes = ("outstanding_union_worker", "outstanding_union_activist")
+    ids = [bring_to(factories.nomination(world.campaign, codes[i % 2], world.branch1, world.chair1,
+                                         nominee_name=f"获奖者{i}", id_number=factories.id_number()), "approved").id
+           for i in range(24)]
+    db.session.remove()
+
+    with racing_app(app, 8, csrf=True) as racing:
+        clients = [logged_in(racing, name) for name in admins]
+        tokens = [csrf_token(client.get("/certificates/").get_data(as_text=True)) for client in clients]
+
+        def issue(index: int) -> list[int]:
+            client, mine = clients[index], ids[index * 3:index * 3 + 3]
+            batches = [mine] if index >= 4 else [[one] for one in mine]
+            return [client.post("/certificates/issue", data={"csrf_token": tokens[index], "nomination": batch})
+                    .status_code for batch in batches]
+
+        statuses = together([lambda i=i: issue(i) for i in range(8)])
+        said = [flashes(client) for client in clients]
+    assert statuses == [[302] * 3] * 4 + [[302]] * 4, statuses
+    assert all({category for category, _ in messages} == {"success"} for messages in said), said
+
+    for code in codes:
+        honor = factories.honor(code)
+        issued = db.session.scalars(select(Certificate).where(Certificate.honor_type_id == honor.id)).all()
+        assert sorted(c.sequence for c in issued) == list(range(1, 13))
+        assert {c.number for c in issued} == {format_number(honor.number_format, year=date.today().year,
+                                                            prefix=honor.number_prefix, seq=n) for n in range(1, 13)}
+        assert all(stored_pdf(c) is not None for c in issued)
+    assert unreferenced_files() == []
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.event == "certify")) == 24
