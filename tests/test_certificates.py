@@ -277,12 +277,14 @@ def test_the_printed_certificate_carries_the_check_code_for_lookups(client, worl
 
 def test_the_issued_pdf_is_stored_and_printed_as_issued(client, world, login_as):
     """What was issued is what prints, even after the honor's seal is changed."""
+    from workflow_app.certificates.pdf import demo_seal_png
     from workflow_app.certificates.storage import stored_pdf, unreferenced_files
 
     certificate = certified(world)
     stored = stored_pdf(certificate)
     assert stored is not None and stored.read_bytes().startswith(b"%PDF-") and unreferenced_files() == []
-    certificate.honor_type.seal_png = None
+    assert certificate.honor_type.seal_png != demo_seal_png()
+    certificate.honor_type.seal_png = demo_seal_png()
     db.session.commit()
     login_as("admin")
     response = client.get(f"/certificates/{certificate.id}.pdf")
