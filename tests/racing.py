@@ -119,6 +119,6 @@ def reads_before_writes(application: Flask, parties: int, timeout: float = 10) -
 
 
 def flashes(client) -> list[tuple[str, str]]:
-    """The (category, message) pairs waiting in the client's session, as the next page would show them."""
+    """The (category, message) pairs waiting in the client's session, taken as the next page would take them."""
     with client.session_transaction() as session:
-        return list(session.get("_flashes", []))
+        return list(session.pop("_flashes", []))
