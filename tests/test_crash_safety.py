@@ -57,6 +57,18 @@ def snapshot(nomination_id: int, mails) -> dict:
     }
 
 
+def crash_at(point: str, action):
+    """Run ``action`` with ``point`` armed; it must really have been passed."""
+    with faults.armed(point):
+        response = action()
+        assert faults.fired(point)
+    return response
+
+
+def said(client) -> list[str]:
+    return [category for category, _ in flashes(client)]
+
+
 def approve(client, nomination_id: int, version: int):
     return client.post(f"/nominations/{nomination_id}/transition",
                        data={"event": "approve", "version": version, "comment": "同意"})
@@ -76,23 +88,26 @@ def approved(world, name: str) -> Nomination:
 
 
 # ---------------------------------------------------------------- a review step
-@pytest.mark.parametrize("point", BEFORE_COMMIT)
-def test_a_failure_before_the_commit_leaves_no_trace_and_the_retry_approves_once(
-        crashing, client, login_as, world, point):
+@pytest.fixture
+def waiting(world, login_as) -> tuple[int, int]:
+    """A nomination waiting for the branch reviewer, who is logged in: its id and version."""
     nomination = bring_to(factories.nomination(world.campaign, "outstanding_union_worker", world.branch1,
                                                world.chair1), "branch_review")
-    nomination_id, version = nomination.id, nomination.version
     login_as("branch1")
+    return nomination.id, nomination.version
+
+
+@pytest.mark.parametrize("point", BEFORE_COMMIT)
+def test_a_failure_before_the_commit_leaves_no_trace_and_the_retry_approves_once(crashing, client, waiting, point):
+    nomination_id, version = waiting
     before = snapshot(nomination_id, crashing)
-    with faults.armed(point):
-        response = approve(client, nomination_id, version)
-        assert faults.fired(point)
+    response = crash_at(point, lambda: approve(client, nomination_id, version))
     body = response.get_data(as_text=True)
     assert response.status_code == 500 and SERVER_FAILED in body and "InjectedFault" not in body
     assert snapshot(nomination_id, crashing) == before  # no state, version, audit row, notification or mail
 
     retry = approve(client, nomination_id, version)  # the page the reviewer still has open
-    assert retry.status_code == 302 and [c for c, _ in flashes(client)] == ["success"]
+    assert retry.status_code == 302 and said(client) == ["success"]
     after = snapshot(nomination_id, crashing)
     assert after["state"] == ("township_review", version + 1)
     assert after["audit"] == before["audit"] + 1
@@ -100,17 +115,12 @@ def test_a_failure_before_the_commit_leaves_no_trace_and_the_retry_approves_once
 
 
 @pytest.mark.parametrize("point", AFTER_COMMIT)
-def test_a_failure_after_the_commit_keeps_the_approval_and_the_retry_is_told_it_is_done(
-        crashing, client, login_as, world, point):
-    nomination = bring_to(factories.nomination(world.campaign, "outstanding_union_worker", world.branch1,
-                                               world.chair1), "branch_review")
-    nomination_id, version = nomination.id, nomination.version
-    login_as("branch1")
+def test_a_failure_after_the_commit_keeps_the_approval_and_the_retry_is_told_it_is_done(crashing, client, waiting,
+                                                                                        point):
+    nomination_id, version = waiting
     before = snapshot(nomination_id, crashing)
-    with faults.armed(point):
-        response = approve(client, nomination_id, version)
-        assert faults.fired(point)
-    assert response.status_code == 302 and [c for c, _ in flashes(client)] == ["success"]  # it did happen
+    response = crash_at(point, lambda: approve(client, nomination_id, version))
+    assert response.status_code == 302 and said(client) == ["success"]  # it did happen
     after = snapshot(nomination_id, crashing)
     assert after["state"] == ("township_review", version + 1) and after["audit"] == before["audit"] + 1
     assert after["mails"] == before["mails"]  # the e-mail is what failed (or never started)
@@ -120,7 +130,7 @@ def test_a_failure_after_the_commit_keeps_the_approval_and_the_retry_is_told_it_
         assert db.session.scalar(select(Notification.emailed_at)) is None  # recorded as not e-mailed
 
     retry = approve(client, nomination_id, version)
-    assert retry.status_code == 302 and [c for c, _ in flashes(client)] == ["warning"]  # already handled by…
+    assert retry.status_code == 302 and said(client) == ["warning"]  # already handled by…
     assert snapshot(nomination_id, crashing) == after
 
 
@@ -130,7 +140,7 @@ def test_a_failure_while_issuing_gives_the_number_back_leaves_no_file_and_the_re
         crashing, client, login_as, world, point):
     login_as("admin")
     assert issue(client, approved(world, "马金凤").id).status_code == 302  # 0001, issued before the failure
-    assert [c for c, _ in flashes(client)] == ["success"]
+    assert said(client) == ["success"]
     nomination_id = approved(world, "沙建国").id
     before = snapshot(nomination_id, crashing)
     seen: list[list[str]] = []
@@ -140,13 +150,13 @@ def test_a_failure_while_issuing_gives_the_number_back_leaves_no_file_and_the_re
     if point == "certificate.pdf_writing":  # the failure really came with half a file on disk
         assert any(name.endswith(".partial") for name in seen[0])
     assert response.status_code == 302
-    said = flashes(client)
-    assert [c for c, _ in said] == ["danger"] and "沙建国" in said[0][1]
+    messages = flashes(client)
+    assert [c for c, _ in messages] == ["danger"] and "沙建国" in messages[0][1]
     assert snapshot(nomination_id, crashing) == before  # state, audit, number, counter, files, mails
     assert storage.unreferenced_files() == []
 
     assert issue(client, nomination_id).status_code == 302
-    assert [c for c, _ in flashes(client)] == ["success"]
+    assert said(client) == ["success"]
     after = snapshot(nomination_id, crashing)
     certificate = db.session.scalar(select(Certificate).where(Certificate.nomination_id == nomination_id))
     assert after["state"][0] == "certified" and after["audit"] == before["audit"] + 1
@@ -160,10 +170,8 @@ def test_a_failure_after_issuing_keeps_the_certificate_and_its_file_and_the_next
         crashing, client, login_as, world, point):
     login_as("admin")
     nomination_id = approved(world, "马金凤").id
-    with faults.armed(point):
-        response = issue(client, nomination_id)
-        assert faults.fired(point)
-    assert response.status_code == 302 and [c for c, _ in flashes(client)] == ["success"]
+    response = crash_at(point, lambda: issue(client, nomination_id))
+    assert response.status_code == 302 and said(client) == ["success"]
     after = snapshot(nomination_id, crashing)
     certificate = db.session.scalar(select(Certificate).where(Certificate.nomination_id == nomination_id))
     assert after["state"][0] == "certified" and certificate.sequence == 1
@@ -171,7 +179,7 @@ def test_a_failure_after_issuing_keeps_the_certificate_and_its_file_and_the_next
     assert after["mails"] == 0
 
     assert issue(client, nomination_id).status_code == 302  # sent again: refused, nothing doubled
-    assert [c for c, _ in flashes(client)] == ["danger"]
+    assert said(client) == ["danger"]
     assert snapshot(nomination_id, crashing) == after
     other = approved(world, "沙建国")
     assert issue(client, other.id).status_code == 302
@@ -183,9 +191,8 @@ def test_a_failure_inside_a_batch_rolls_back_that_certificate_only(crashing, cli
     certificate's commit would carry half of it (its number, its audit row) along."""
     login_as("admin")
     first, second = approved(world, "马金凤"), approved(world, "沙建国")
-    with faults.armed("transition.before_commit"):
-        assert issue_all(client, [first.id, second.id]).status_code == 302
-    assert [c for c, _ in flashes(client)] == ["success", "danger"]
+    assert crash_at("transition.before_commit", lambda: issue_all(client, [first.id, second.id])).status_code == 302
+    assert said(client) == ["success", "danger"]
     db.session.rollback()
     issued = db.session.scalars(select(Certificate)).all()
     assert [(c.nomination_id, c.sequence) for c in issued] == [(second.id, 1)]
