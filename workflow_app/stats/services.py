@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from states.engine import ConcurrentChange, TransitionRefused
+from states.engine import ConcurrentChange
 from states.statistics_report import filing_assignment, fire
 from workflow_app.auth.models import User
 from workflow_app.core.timeutil import china_today, utcnow
@@ -136,7 +136,7 @@ def perform_transition(report: StatisticsReport, event: str, actor: User, commen
     except ConcurrentChange:
         db.session.rollback()
         raise StatisticsError(_already_handled(report_id)) from None
-    except TransitionRefused:
+    except BaseException:  # a refusal or any failure: state, version and event row go back together
         db.session.rollback()
         raise
     return entry
