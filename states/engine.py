@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 from transitions import Machine, MachineError
 
+from workflow_app.core import faults
 from workflow_app.core.timeutil import utcnow
 from workflow_app.extensions import db
 
@@ -136,8 +137,9 @@ class Workflow:
             "source": item.source,
             "dest": item.dest,
             "conditions": conditions,
-            "before": [_remember_move],
-            "after": [*effects, lambda event: self.record_audit(event.kwargs["ctx"])],
+            "before": [_remember_move, _point("transition.guards_passed")],
+            "after": [_point("transition.state_changed"), *effects, _point("transition.before_audit"),
+                      lambda event: self.record_audit(event.kwargs["ctx"]), _point("transition.audit_written")],
         }
 
     def run(self, row, event: str, ctx, *, expected_version: int | None = None) -> None:
@@ -183,6 +185,11 @@ class Workflow:
             if all(self.guards[name](ctx) is None for name in item.guards if name in permission_guards):
                 result.append(item.trigger)
         return result
+
+
+def _point(name: str) -> Callable:
+    """A named failure point between two steps of a transition (workflow_app/core/faults.py)."""
+    return lambda event: faults.reached(name)
 
 
 def _remember_move(event) -> None:

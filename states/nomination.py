@@ -28,6 +28,8 @@ from states.engine import transition as _t
 from workflow_app.auth.models import RoleAssignment, User
 from workflow_app.campaigns.models import Quota
 from workflow_app.certificates import services as certificates
+from workflow_app.certificates import storage as certificate_files
+from workflow_app.certificates.pdf import MissingGlyphs
 from workflow_app.core.formats import lazy_day
 from workflow_app.core.timeutil import china_today, utcnow
 from workflow_app.extensions import db
@@ -471,7 +473,16 @@ def record_notice_result(ctx: Context) -> None:
 
 @effect
 def issue_certificate(ctx: Context) -> None:
-    certificates.create_certificate(ctx.nomination, ctx.actor, ctx.today)
+    """Number the certificate and store its PDF, both undone if the transition does not commit."""
+    certificate = certificates.create_certificate(ctx.nomination, ctx.actor, ctx.today)
+    try:
+        certificate_files.store_issued(certificate)
+    except MissingGlyphs as missing:  # a certificate that cannot be printed is not issued
+        raise TransitionRefused(_l("The font lacks these characters, so the certificate was not issued: "
+                                   "%(characters)s. Configure a font that has them (CERTIFICATE_BODY_FONT / "
+                                   "CERTIFICATE_TITLE_FONT), or correct the name.",
+                                   characters="、".join(f"「{c}」U+{ord(c):04X}" for c in missing.characters))
+                                ) from None
 
 
 @effect

@@ -66,7 +66,7 @@ class IsolatedClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
-def _app(database_url: str, instance) -> object:
+def _app(database_url: str, instance, **overrides) -> object:
     application = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
@@ -77,6 +77,7 @@ def _app(database_url: str, instance) -> object:
         "REDIS_URL": "",  # jobs run inline; tests/test_jobs_redis.py brings its own queue
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        **overrides,
     })
     application.test_client_class = IsolatedClient
     return application

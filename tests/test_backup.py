@@ -148,7 +148,9 @@ def test_the_archive_holds_the_database_the_uploads_and_a_manifest_of_checksums(
         manifest = json.loads(opened.extractfile("manifest.json").read())
     assert names == {"manifest.json", *manifest["files"]}
     assert {name.split("/")[0] for name in manifest["files"]} == {"database", "uploads"}
-    assert len([n for n in manifest["files"] if n.startswith("uploads/")]) == 2, "the attachment and the letter"
+    uploads = [n for n in manifest["files"] if n.startswith("uploads/")]
+    assert len(uploads) == 3, "the attachment, the letter and the issued certificate"
+    assert sum(n.startswith("uploads/certificates/") for n in uploads) == 1
     assert manifest["alembic_revision"] and manifest["app_version"]
     assert manifest["counts"]["nomination"] == 3 and manifest["counts"]["certificate"] == 1
     assert all(len(digest) == 64 for digest in manifest["files"].values())

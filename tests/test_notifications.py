@@ -92,6 +92,16 @@ def test_approval_and_objection_notify_the_chair_and_the_county(client, world, l
     assert who(rows) == {("objection", "county")}
 
 
+def test_the_chair_hears_when_the_certificate_is_issued(client, world, login_as):
+    nomination = bring_to(new_nomination(world), "approved")
+    login_as("admin")
+    client.post("/certificates/issue", data={"nomination": nomination.id})
+    rows = notifications()
+    assert who(rows) == {("certified", "chair1")}
+    login_as("chair1")
+    assert "马金凤（清真食品公司工会）的荣誉证书已颁发。" in client.get("/notifications").get_data(as_text=True)
+
+
 def test_notify_transition_refuses_to_run_before_commit(world):
     from states.nomination import fire
 

@@ -4,6 +4,7 @@
 folder under it:
 
 - ``uploads/``  attachments and objection evidence (``WORKFLOW_UPLOADS`` may still point elsewhere),
+- ``uploads/certificates/``  each issued certificate's PDF, as issued (with the uploads, so backups carry it),
 - ``imports/``  checked spreadsheets waiting for the administrator's confirmation (an hour at most),
 - ``jobs/``     results of background jobs (batch PDFs, large exports) until they expire.
 
@@ -24,8 +25,9 @@ from typing import BinaryIO
 
 from flask import current_app
 
-AREAS = ("uploads", "imports", "jobs")
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+AREAS = ("uploads", "certificates", "imports", "jobs")
+# Our own names (random tokens, numbers): no separators, no leading dot, so never outside the folder.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
 
 
 def root() -> Path:
@@ -36,7 +38,8 @@ def folder(area: str) -> Path:
     """The folder of one kind of file, created on first use."""
     if area not in AREAS:
         raise ValueError(f"unknown storage area {area!r}")
-    path = Path(current_app.config["UPLOAD_FOLDER"]) if area == "uploads" else root() / area
+    uploads = Path(current_app.config["UPLOAD_FOLDER"])
+    path = {"uploads": uploads, "certificates": uploads / "certificates"}.get(area) or root() / area
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -70,6 +73,8 @@ def open_for_writing(area: str, name: str) -> Iterator[BinaryIO]:
     try:
         with partial.open("wb") as handle:
             yield handle
+            handle.flush()
+            os.fsync(handle.fileno())  # on disk before it has its name: a crash leaves all of it or none
         os.replace(partial, final)
     finally:
         partial.unlink(missing_ok=True)

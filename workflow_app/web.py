@@ -131,6 +131,8 @@ def init_app(app: Flask) -> None:
         def handler(error):
             from workflow_app.api.errors import http_error, is_api_request
 
+            if code == 500:  # whatever failed, the page below must not see (or commit) half of it
+                db.session.rollback()
             if is_api_request():  # the JSON API answers in JSON, even before routing found it
                 return http_error(error)
             detail = getattr(error, "description", None) if code in (400, 403, 404) else None

@@ -17,7 +17,9 @@ from workflow_app.certificates.forms_data import approval_form_data
 from workflow_app.certificates.models import Certificate
 from workflow_app.certificates.pdf import MissingGlyphs, render_approval_form
 from workflow_app.certificates.printing import print_certificates
-from workflow_app.certificates.services import batch_query, find_by_number, find_by_token
+from workflow_app.certificates.services import batch_query, find_by_number, find_by_token, record_prints
+from workflow_app.certificates.storage import stored_pdf
+from workflow_app.core.timeutil import utcnow
 from workflow_app.extensions import db, limiter
 from workflow_app.jobs import services as jobs
 from workflow_app.nominations.forms import DeleteForm
@@ -92,13 +94,17 @@ def issue():
         if nomination is None or not can_view(current_user, nomination):
             failed.append((str(nomination_id), _("Not found.")))
             continue
+        name = nomination.nominee_name
         try:
             perform_transition(nomination, "certify", current_user, client_ip=request.remote_addr)
-            done.append(nomination.nominee_name)
+            done.append(name)
         except TransitionRefused as refusal:
-            failed.append((nomination.nominee_name, str(refusal.message)))
+            failed.append((name, str(refusal.message)))
         except NominationError as error:
-            failed.append((nomination.nominee_name, str(error.message)))
+            failed.append((name, str(error.message)))
+        except Exception:  # rolled back whole (number, file, audit row): say so and go on with the others
+            current_app.logger.exception("issuing the certificate of nomination %s failed", nomination_id)
+            failed.append((name, _("an unexpected error; nothing was issued for it. Please try again.")))
     if done:
         flash(_("Certificates issued: %(count)d (%(names)s).", count=len(done), names="、".join(done)), "success")
     for name, reason in failed:
@@ -114,6 +120,13 @@ def pdf(certificate_id: int):
         abort(403)
     if certificate.is_revoked:
         abort(409, _("This certificate was revoked; it cannot be printed."))
+    stored = stored_pdf(certificate)
+    if stored is not None:  # the document as issued
+        record_prints([certificate], current_user, utcnow())
+        db.session.commit()
+        # Read whole (one page, ~100 KB): no file handle outlives the request.
+        return send_file(io.BytesIO(stored.read_bytes()), mimetype="application/pdf",
+                         download_name=f"{certificate.number}.pdf", as_attachment=False, max_age=0)
     return _pdf_response(lambda out: print_certificates([certificate], current_user, out),
                          f"{certificate.number}.pdf")
 

@@ -16,6 +16,7 @@ from workflow_app.auth.models import User
 from workflow_app.campaigns.models import HonorType
 from workflow_app.certificates.models import Certificate, PrintLog
 from workflow_app.certificates.numbering import format_number, next_sequence
+from workflow_app.core import faults
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
 from workflow_app.orgs.models import OrgUnit
@@ -51,6 +52,7 @@ def create_certificate(nomination: Nomination, actor: User | None, today: date) 
     honor = nomination.honor_type
     year = today.year
     sequence = next_sequence(honor, year)
+    faults.reached("certificate.number_allocated")
     certificate = Certificate(
         nomination=nomination,
         honor_type=honor,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import (
     Blueprint,
     abort,
@@ -139,20 +141,32 @@ def new_details():
         return render_template("nominations/new.html", form=selector)
 
     form = form_class_for(honor_type)()
+    key = services.form_key(form.form_key.data)
     if form.validate_on_submit():
         data = form.nominee_data()
+        if (twin := services.created_with(current_user, key)) is not None:
+            return _already_saved(twin)
         if services.duplicate_id_number(None, campaign.id, data.get("id_number")):
             form.id_number.errors.append(_("This person (ID number) is already nominated in this campaign."))
         else:
             try:
-                nomination = services.create_nomination(current_user, campaign, honor_type, unit, data)
+                nomination = services.create_nomination(current_user, campaign, honor_type, unit, data,
+                                                        creation_key=key)
             except services.NominationError as error:
+                if (twin := services.created_with(current_user, key)) is not None:
+                    return _already_saved(twin)  # the same form, sent at the same moment, got there first
                 flash(str(error.message), "danger")
             else:
                 db.session.commit()
                 return _after_save(nomination)
+    form.form_key.data = key or uuid.uuid4().hex
     return render_template("nominations/edit.html", form=form, campaign=campaign, honor_type=honor_type,
                            unit=unit, nomination=None)
+
+
+def _already_saved(nomination: Nomination):
+    flash(_("This form was already saved; here is the nomination it created."), "info")
+    return redirect(url_for(".show", nomination_id=nomination.id))
 
 
 def _after_save(nomination: Nomination):

@@ -34,6 +34,7 @@ class _NominationForm(FlaskForm):
     """Fields every nomination has; ``version`` catches edits of a stale page."""
 
     version = HiddenField()
+    form_key = HiddenField()  # on the new-nomination form only: sent twice, it still creates one
     deeds_summary = TextAreaField(FIELD_LABELS["deeds_summary"],
                                   validators=[Optional(), _too_long(DEEDS_SUMMARY_MAX)],
                                   render_kw={"maxlength": DEEDS_SUMMARY_MAX, "rows": 4})
@@ -46,7 +47,7 @@ class _NominationForm(FlaskForm):
 
     def nominee_data(self) -> dict:
         """The model's fields from the form, with empty strings stored as None."""
-        skip = {"csrf_token", "version"}
+        skip = {"csrf_token", "version", "form_key"}
         data = {}
         for name, field in self._fields.items():
             if name in skip:

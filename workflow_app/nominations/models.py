@@ -125,6 +125,8 @@ class Nomination(db.Model):
     notice_result: Mapped[str | None] = mapped_column(String(64))  # e.g. "no_objection", kept for the record
     # When the nomination reached its current state: reminders count from here.
     state_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The random key of the form that created it: the same form sent twice creates one nomination.
+    creation_key: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
 
     campaign: Mapped[Campaign] = relationship(lazy="joined")
     honor_type: Mapped[HonorType] = relationship(lazy="joined")

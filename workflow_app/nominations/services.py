@@ -12,11 +12,13 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
-from states.nomination import ConcurrentChange, TransitionRefused, fire
+from states.nomination import ConcurrentChange, fire
 from workflow_app import storage
 from workflow_app.auth.models import User
 from workflow_app.campaigns.models import Campaign, HonorType
+from workflow_app.core import faults
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Attachment, AuditEntry, Nomination
 from workflow_app.orgs.models import OrgUnit
@@ -50,24 +52,46 @@ def quota_unit_for(unit: OrgUnit) -> OrgUnit:
 
 
 def create_nomination(actor: User, campaign: Campaign, honor_type: HonorType, unit: OrgUnit,
-                      data: dict) -> Nomination:
+                      data: dict, *, creation_key: str | None = None) -> Nomination:
+    """A new draft. ``creation_key`` is the form's random key: a form sent twice (a double click, a
+    resend after a timeout) finds the nomination it created (``created_with``) instead of a second one."""
     if honor_type not in campaign.honor_types:
         raise NominationError(_l("This campaign does not offer that honor."))
     if not campaign.county.contains(unit):
         raise NominationError(_l("This unit does not take part in this campaign."))
     nomination = Nomination(campaign=campaign, honor_type=honor_type, org_unit=unit,
-                            quota_unit=quota_unit_for(unit), created_by_id=actor.id, state="draft")
+                            quota_unit=quota_unit_for(unit), created_by_id=actor.id, state="draft",
+                            creation_key=creation_key)
     apply_fields(nomination, data)
     db.session.add(nomination)
     _flush_or_duplicate()
     return nomination
 
 
+def form_key(value: str | None) -> str | None:
+    """A form key as the form sent it, if it looks like one we made (32 hex digits)."""
+    value = (value or "").strip().lower()
+    return value if len(value) == 32 and all(ch in "0123456789abcdef" for ch in value) else None
+
+
+def created_with(actor: User, key: str | None) -> Nomination | None:
+    """The nomination this user's form with ``key`` already created, if any."""
+    if key is None:
+        return None
+    return db.session.scalar(select(Nomination).where(Nomination.creation_key == key,
+                                                      Nomination.created_by_id == actor.id))
+
+
 def update_nomination(nomination: Nomination, data: dict, *, expected_version: int | None) -> None:
+    nomination_id = nomination.id
     if expected_version is not None and expected_version != nomination.version:
-        raise ConcurrentChange(nomination.id)
+        raise ConcurrentChange(nomination_id)
     apply_fields(nomination, data)
-    _flush_or_duplicate()
+    try:
+        _flush_or_duplicate()
+    except StaleDataError:  # another save committed after this one read the row: its version moved on
+        db.session.rollback()
+        raise ConcurrentChange(nomination_id) from None
 
 
 def apply_fields(nomination: Nomination, data: dict) -> None:
@@ -188,18 +212,31 @@ def perform_transition(nomination: Nomination, event: str, actor: User, comment:
     try:
         entry = fire(nomination, event, actor, comment, client_ip=client_ip,
                      expected_version=expected_version, data=data)
+        faults.reached("transition.before_commit")
         db.session.commit()
     except ConcurrentChange:
         db.session.rollback()
         raise NominationError(already_handled_message(nomination_id)) from None
-    except TransitionRefused:
+    except BaseException:
+        # A refusal, or a failure anywhere in the transition: state, version, audit row, certificate
+        # number and stored file go back together, and the session is clean for the caller's next step.
         db.session.rollback()
         raise
-    # Committed: only now may anything leave the transaction (in-app notifications, e-mail).
+    after_commit(entry)
+    return entry
+
+
+def after_commit(entry: AuditEntry) -> None:
+    """What leaves the transaction once it committed: in-app notifications, then e-mail. A failure
+    here is logged, never raised: the transition has happened and the user must be told so."""
     from workflow_app.notifications.services import notify_transition
 
-    notify_transition(entry)
-    return entry
+    try:
+        faults.reached("transition.committed")
+        notify_transition(entry)
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("notifications after a committed transition failed")
 
 
 def already_handled_message(nomination_id: int):

@@ -76,7 +76,7 @@ def object_to(nomination_id: int):
                 services.record_objection(nomination, name=form.objector_name.data,
                                           contact=form.objector_contact.data, text=form.text.data,
                                           upload=form.attachment.data, channel="online",
-                                          client_ip=request.remote_addr)
+                                          client_ip=request.remote_addr, key=services.submission_key(form.token.data))
             except (NominationError, TransitionRefused) as error:
                 flash(str(error.message), "danger")
                 status = 400

@@ -49,5 +49,7 @@ class Objection(db.Model):
     resolution: Mapped[str | None] = mapped_column(Text)
     # Whole notice days left when it arrived: a dismissal may resume the period with these.
     days_left: Mapped[int | None] = mapped_column(Integer)
+    # The random key of the form it came with: the same form sent twice is one objection.
+    submission_key: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
 
     nomination: Mapped[Nomination] = relationship(backref="objections")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,6 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from states.nomination import ConcurrentChange, TransitionRefused, fire, open_objections
 from workflow_app.auth.models import User
@@ -142,21 +144,36 @@ def _signer() -> Signer:
 
 
 def form_token(nomination_id: int, issued_at: int | None = None) -> str:
-    """A signed "this form was shown for this nomination at this time" for the hidden field."""
+    """A signed "this form was shown for this nomination at this time" for the hidden field, with a
+    random key of its own: the same form sent twice is recorded once (``submission_key``)."""
     issued = int(time.time()) if issued_at is None else int(issued_at)
-    return _signer().sign(f"{nomination_id}.{issued}").decode()
+    return _signer().sign(f"{nomination_id}.{issued}.{uuid.uuid4().hex}").decode()
+
+
+def _read_token(token: str | None) -> tuple[int, int, str | None] | None:
+    """(nomination id, time shown, form key) from a token we signed, or None."""
+    try:
+        parts = _signer().unsign(token or "").decode().split(".")
+        if len(parts) not in (2, 3):  # two: a form shown before the key was added
+            return None
+        return int(parts[0]), int(parts[1]), parts[2] if len(parts) == 3 else None
+    except (BadSignature, ValueError, UnicodeDecodeError):
+        return None
+
+
+def submission_key(token: str | None) -> str | None:
+    read = _read_token(token)
+    return read[2] if read else None
 
 
 def token_problem(token: str | None, nomination_id: int, now: float | None = None):
     """None when the form was shown by us, for this nomination, long enough ago (a person reads and
     writes; a bot posts at once) and not too long ago; else a reason for the person."""
     now = time.time() if now is None else now
-    try:
-        value = _signer().unsign(token or "").decode()
-        shown_for, issued = value.split(".")
-        shown_for, issued = int(shown_for), int(issued)
-    except (BadSignature, ValueError, UnicodeDecodeError):
+    read = _read_token(token)
+    if read is None:
         return _l("The form could not be accepted. Please load it again and resend.")
+    shown_for, issued, _key = read
     if shown_for != nomination_id:
         return _l("The form could not be accepted. Please load it again and resend.")
     age = now - issued
@@ -178,13 +195,16 @@ def _store_attachment(upload) -> tuple[str, str, str] | None:
 
 def record_objection(nomination: Nomination, *, name: str, contact: str, text: str, upload=None,
                      channel: str = "online", entered_by: User | None = None,
-                     client_ip: str | None = None) -> Objection:
+                     client_ip: str | None = None, key: str | None = None) -> Objection:
     """Store the objection and send the nomination back to county review, in one transaction.
 
     Under notice, ``raise_objection`` fires as the public (or the county reviewer who entered a
     call or letter); the audit row is fire's. A nomination
     already under investigation takes the objection into the same investigation. Raises
-    NominationError (the file, or notice over) or TransitionRefused; nothing is kept then."""
+    NominationError (the file, or notice over) or TransitionRefused; nothing is kept then.
+    ``key`` is the form's: the same form sent again returns the objection it recorded."""
+    if (twin := _objection_with(key)) is not None:
+        return twin
     if not accepts_objections(nomination):
         raise NominationError(_l("This nominee is not under public notice; objections are closed."))
     stored = _store_attachment(upload)
@@ -192,7 +212,7 @@ def record_objection(nomination: Nomination, *, name: str, contact: str, text: s
         objection = Objection(nomination_id=nomination.id, objector_name=name.strip(),
                               objector_contact=contact.strip(), text=text.strip(), channel=channel,
                               entered_by_id=entered_by.id if entered_by else None, client_ip=client_ip,
-                              created_at=timeutil.utcnow(), status="open")
+                              created_at=timeutil.utcnow(), status="open", submission_key=key)
         if stored:
             objection.attachment_name, objection.attachment_type, objection.attachment_storage = stored
         if nomination.state == "county_review":
@@ -210,6 +230,12 @@ def record_objection(nomination: Nomination, *, name: str, contact: str, text: s
         db.session.rollback()
         _discard(stored)
         raise NominationError(_l("The nomination changed meanwhile. Please send the objection again.")) from None
+    except IntegrityError:
+        db.session.rollback()
+        _discard(stored)
+        if (twin := _objection_with(key)) is not None:
+            return twin  # the same form, sent at the same moment, was recorded by the other request
+        raise
     except BaseException:
         db.session.rollback()
         _discard(stored)
@@ -217,6 +243,12 @@ def record_objection(nomination: Nomination, *, name: str, contact: str, text: s
     if entry is not None:
         notify_transition(entry)  # county reviewers learn of it, after the commit
     return objection
+
+
+def _objection_with(key: str | None) -> Objection | None:
+    if key is None:
+        return None
+    return db.session.scalar(select(Objection).where(Objection.submission_key == key))
 
 
 def _discard(stored: tuple[str, str, str] | None) -> None:

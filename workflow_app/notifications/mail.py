@@ -12,6 +12,8 @@ from email.utils import formataddr, make_msgid
 
 from flask import current_app
 
+from workflow_app.core import faults
+
 
 @dataclass
 class Mail:
@@ -50,6 +52,7 @@ def send_all(mails: list[Mail]) -> list[bool]:
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
             for index, mail in enumerate(mails):
                 try:
+                    faults.reached("notification.email")
                     smtp.send_message(_message(mail, sender))
                     results[index] = True
                 except smtplib.SMTPException:

@@ -11,7 +11,7 @@ from workflow_app.auth.models import User
 from workflow_app.core.timeutil import UTCDateTime, utcnow
 from workflow_app.extensions import db
 
-NOTIFICATION_KINDS = ("todo", "returned", "rejected", "objection", "approved", "reminder")
+NOTIFICATION_KINDS = ("todo", "returned", "rejected", "objection", "approved", "certified", "reminder")
 
 
 class Notification(db.Model):

@@ -61,6 +61,8 @@ def message(kind: str, params: dict) -> str:
         return _("%(nominee)s was approved by the county and is now under public notice.", **p)
     if kind == "approved":
         return _("The public notice of %(nominee)s ended without objection: approved.", **p)
+    if kind == "certified":
+        return _("The certificate of %(nominee)s (%(unit)s) was issued.", **p)
     if kind == "reminder":
         return _("Reminder: %(count)d to-do(s) have waited longer than the campaign allows.", **p)
     return kind
@@ -73,6 +75,7 @@ def subject(kind: str, params: dict) -> str:
         "rejected": _l("Rejected"),
         "objection": _l("Objection received"),
         "approved": _l("Approved"),
+        "certified": _l("Certificate issued"),
         "reminder": _l("Overdue to-dos"),
     }
     title = str(titles.get(kind, kind))
@@ -122,6 +125,8 @@ def recipients(entry: AuditEntry, nomination: Nomination, day: date) -> list[tup
         pairs = [(entry.to_state, user) for user in _chair(nomination)]
     elif (entry.to_state == "public_notice" and entry.event == "approve") or entry.to_state == "approved":
         pairs = [("approved", user) for user in _chair(nomination)]
+    elif entry.to_state == "certified":
+        pairs = [("certified", user) for user in _chair(nomination)]
     seen: set[int] = set()
     result = []
     for kind, user in pairs:

@@ -179,6 +179,10 @@ def new_report():
                 report = services.create_report(current_user, unit, period.year.data, period.quarter.data,
                                                 form.report_data())
             except services.StatisticsError as error:
+                existing = services.open_report(unit, period.year.data, period.quarter.data)
+                if existing is not None:  # e.g. this form sent twice: the first one made it
+                    flash(str(error.message), "info")
+                    return redirect(url_for(".show_report", report_id=existing.id))
                 flash(str(error.message), "danger")
             else:
                 db.session.commit()

@@ -9,8 +9,9 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
-from states.engine import ConcurrentChange, TransitionRefused
+from states.engine import ConcurrentChange
 from states.statistics_report import filing_assignment, fire
 from workflow_app.auth.models import User
 from workflow_app.core.timeutil import china_today, utcnow
@@ -87,9 +88,11 @@ def create_report(actor: User, unit: OrgUnit, year: int, quarter: int = WHOLE_YE
             setattr(draft, name, getattr(previous, name))
     for name, value in (data or {}).items():
         setattr(draft, name, value)
-    db.session.add(draft)
     try:
+        # Added inside the savepoint: begin_nested() flushes what is pending first, outside it, so a
+        # clash there would roll back the whole transaction rather than the savepoint.
         with db.session.begin_nested():
+            db.session.add(draft)
             db.session.flush()
     except IntegrityError:
         # Two people started the same period at once: the unique index lets one through.
@@ -103,11 +106,16 @@ def update_report(report: StatisticsReport, actor: User, data: dict, *, expected
                                  "corrected by filing a correction."))
     if filing_assignment(actor, report) is None:
         raise StatisticsError(_l("You may not file statistics for %(unit)s.", unit=report.org_unit.name))
+    report_id = report.id
     if expected_version is not None and expected_version != report.version:
-        raise ConcurrentChange(report.id)
+        raise ConcurrentChange(report_id)
     for name, value in data.items():
         setattr(report, name, value)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError:  # another save committed after this one read the row: its version moved on
+        db.session.rollback()
+        raise ConcurrentChange(report_id) from None
 
 
 def delete_draft(report: StatisticsReport, actor: User) -> None:
@@ -128,7 +136,7 @@ def perform_transition(report: StatisticsReport, event: str, actor: User, commen
     except ConcurrentChange:
         db.session.rollback()
         raise StatisticsError(_already_handled(report_id)) from None
-    except TransitionRefused:
+    except BaseException:  # a refusal or any failure: state, version and event row go back together
         db.session.rollback()
         raise
     return entry
