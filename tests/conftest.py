@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import event, text
 
 from tests import factories
@@ -25,6 +26,15 @@ from workflow_app.extensions import db
 from workflow_app.stats.models import StatisticsTarget
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL")
+
+# Hypothesis: the default "ci" profile is small and derandomized, so every run (CI's, a developer's)
+# tries the same examples and a failure reproduces; HYPOTHESIS_PROFILE=explore searches longer, at random,
+# and keeps what it found in .hypothesis/ to replay it (WORKFLOW_FUZZ_EXAMPLES sets how many per route).
+settings.register_profile("ci", max_examples=12, deadline=None, derandomize=True, database=None,
+                          print_blob=True)
+settings.register_profile("explore", max_examples=int(os.environ.get("WORKFLOW_FUZZ_EXAMPLES", "200")),
+                          deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def run_together(threads, timeout: float = 30) -> None:

@@ -62,8 +62,8 @@ def get_or_404(model, ident: int):
 
 def parse_id(value: str | None) -> int | None:
     """A positive id from a query string, or None: ASCII digits only, within the column's range."""
-    if not value or not value.isascii() or not value.isdigit():
-        return None
+    if not value or not value.isascii() or not value.isdigit() or len(value) > len(str(MAX_ID)):
+        return None  # also before int(): Python refuses to convert more than 4,300 digits
     number = int(value)
     return number if 0 < number <= MAX_ID else None
 

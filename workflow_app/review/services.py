@@ -16,6 +16,7 @@ from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.services import NominationError, perform_transition
 from workflow_app.policy import can_view
+from workflow_app.web import parse_id
 
 BULK_EVENTS = ("approve", "return_for_revision")
 MAX_SELECTION = 200
@@ -39,9 +40,9 @@ def parse_ids(values) -> list[int]:
     """Distinct positive ids in the order given (at most MAX_SELECTION); junk is dropped."""
     ids: list[int] = []
     for value in values:
-        text = str(value).strip()
-        if text.isdigit() and 0 < int(text) < 2**31 and int(text) not in ids:
-            ids.append(int(text))
+        number = parse_id(str(value).strip())  # ASCII digits within the column's range: "²" is no id
+        if number is not None and number not in ids:
+            ids.append(number)
     return ids[:MAX_SELECTION]
 
 
