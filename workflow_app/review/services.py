@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from states.nomination import EVENT_LABELS, TransitionRefused
 from workflow_app.auth.models import User
+from workflow_app.certificates.printable import unprintable, unprintable_message
+from workflow_app.core.text import code_points, forbidden_characters
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.services import NominationError, perform_transition
@@ -56,6 +58,11 @@ def check_request(event: str, comment: str, ids: list[int]) -> None:
         raise NominationError(_l("A return for revision needs a comment: say what to revise."))
     if len(comment or "") > 1000:
         raise NominationError(_l("The comment is longer than 1,000 characters."))
+    if forbidden_characters(comment or ""):
+        raise NominationError(_l("The comment contains invisible control characters (%(codes)s); remove them.",
+                                 codes=code_points(forbidden_characters(comment))))
+    if unprintable(comment or ""):  # an approval's comment is printed on the approval form
+        raise NominationError(unprintable_message(unprintable(comment)))
 
 
 def selection(actor: User, ids: list[int]) -> tuple[list[Nomination], list[int]]:
