@@ -16,7 +16,7 @@ from datetime import date
 
 from flask import Flask
 from hypothesis import strategies as st
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from wtforms import (
     BooleanField,
@@ -175,12 +175,13 @@ def rolled_back(app: Flask) -> Iterator[Connection]:
 
 
 def snapshot(connection: Connection) -> dict[str, dict[tuple, tuple]]:
-    """Every row of every table, keyed by primary key."""
+    """Every row of every table as the driver returns it, keyed by primary key."""
     tables = {}
     for table in db.metadata.sorted_tables:
-        key = [column.name for column in table.primary_key]
-        rows = connection.execute(select(table)).mappings().all()
-        tables[table.name] = {tuple(row[k] for k in key): tuple(row.values()) for row in rows}
+        names = [column.name for column in table.columns]
+        key = [names.index(column.name) for column in table.primary_key]
+        rows = connection.exec_driver_sql(f"SELECT {', '.join(names)} FROM {table.name}").fetchall()
+        tables[table.name] = {tuple(row[k] for k in key): tuple(row) for row in rows}
     return tables
 
 
