@@ -110,14 +110,21 @@ def _choices(field: SelectField) -> st.SearchStrategy:
 
 @st.composite
 def form_input(draw, fields: dict[str, tuple[object, st.SearchStrategy]]) -> dict:
-    """A form body: each field keeps its valid value, gets a hostile one, goes missing or is repeated;
-    and a few fields nobody asked for."""
+    """A form body: a few fields (now and then all of them) get a hostile value, go missing or are
+    repeated, the others keep their valid value (so the request gets past the first check and the
+    hostile value reaches the code behind it); plus a few fields nobody asked for."""
+    names = sorted(fields)
+    if draw(st.integers(min_value=0, max_value=9)) == 0:
+        chosen = set(names)
+    else:
+        chosen = draw(st.sets(st.sampled_from(names), max_size=min(3, len(names)))) if names else set()
     data: dict = {}
-    for name, (valid, hostile) in fields.items():
-        how = draw(st.sampled_from(["valid", "valid", "hostile", "hostile", "hostile", "missing", "repeated"]))
+    for name in names:
+        valid, hostile = fields[name]
+        how = draw(st.sampled_from(["hostile", "hostile", "missing", "repeated"])) if name in chosen else "valid"
         if how == "valid" and valid is not None:
             data[name] = valid
-        elif how == "hostile":
+        elif how in ("hostile", "valid"):
             data[name] = draw(hostile)
         elif how == "repeated":
             data[name] = draw(st.lists(hostile, min_size=2, max_size=3))
