@@ -187,7 +187,8 @@ def snapshot(connection: Connection) -> dict[str, dict[tuple, tuple]]:
     for table in db.metadata.sorted_tables:
         names = [column.name for column in table.columns]
         key = [names.index(column.name) for column in table.primary_key]
-        rows = connection.exec_driver_sql(f"SELECT {', '.join(names)} FROM {table.name}").fetchall()
+        quote = connection.dialect.identifier_preparer.quote  # "full" is a reserved word on PostgreSQL
+        rows = connection.exec_driver_sql(f"SELECT {', '.join(map(quote, names))} FROM {quote(table.name)}").fetchall()
         tables[table.name] = {tuple(row[k] for k in key): tuple(row) for row in rows}
     return tables
 
