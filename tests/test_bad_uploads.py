@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests import test_authorization as authorization
 from tests.factories import bring_to
+from workflow_app.admin import blueprint as admin_blueprint
 from workflow_app.campaigns.models import HonorType
 from workflow_app.core.images import ATTACHMENT_MAX_PIXELS
 from workflow_app.extensions import db
@@ -67,6 +68,7 @@ SVG = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'><rect width='9
 SCRIPT = b"#!/bin/sh\nrm -rf /\n"
 POLYGLOT = b"%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n"
 PDF = b"%PDF-1.4\n% evidence\n"
+SMALL_LIMIT = 64 * 1024
 
 EMPTY = "文件为空"
 NOT_A_DOCUMENT = "仅接受 PDF、JPEG 和 PNG 格式的文件"
@@ -174,10 +176,12 @@ def template_post(client, world, **files):
     pytest.param(REAL_JPEG, "seal.png", NOT_AN_IMAGE, id="jpeg_as_seal_which_must_be_png"),
     pytest.param(PNG_BOMB, "seal.png", TOO_MANY_PIXELS, id="png_declaring_30000x30000"),
     pytest.param(MEDIUM_PNG, "seal.png", TOO_MANY_PIXELS, id="png_of_25_megapixels_for_a_42mm_seal"),
+    pytest.param(REAL_PNG.ljust(SMALL_LIMIT + 1, b"\0"), "seal.png", "图片超过 5 MB", id="over_the_size_limit"),
 ])
 @pytest.mark.parametrize("field", ["seal", "background"])
 def test_a_bad_seal_or_background_is_refused_and_the_template_keeps_its_images(client, world, field, content, name,
-                                                                               says):
+                                                                               says, monkeypatch):
+    monkeypatch.setattr(admin_blueprint, "IMAGE_MAX_BYTES", SMALL_LIMIT)  # 5 MB, made small: the test stays cheap
     if field == "background" and content in (REAL_JPEG, MEDIUM_PNG):
         says = None  # a JPEG, or 25 megapixels, is fine for a whole page
     before = rows()
@@ -206,6 +210,7 @@ def test_a_background_of_jpeg_bombs_size_is_refused_but_a_real_seal_and_backgrou
     pytest.param(HTML, "units.xlsx", NOT_A_WORKBOOK, id="html_named_xlsx"),
     pytest.param(PNG_BOMB, "units.xlsx", NOT_A_WORKBOOK, id="image_named_xlsx"),
     pytest.param(b"PK\x03\x04" + b"\x00" * 60, "units.xlsx", NOT_A_WORKBOOK, id="broken_zip"),
+    pytest.param(b"PK\x03\x04".ljust(2 * 1024 * 1024 + 1, b"\0"), "units.xlsx", "文件大于 2 MB", id="over_2_mb"),
     pytest.param(b"code,name\n1,2\n", "../../etc/passwd", "只能导入 Excel 工作簿", id="path_traversal_name"),
     pytest.param(b"code,name\n1,2\n", "units.xlsx\x00.csv", "只能导入 Excel 工作簿", id="nul_in_the_name"),
 ])

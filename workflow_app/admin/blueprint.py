@@ -132,6 +132,7 @@ def quotas(campaign_id: int):
 # ---------------------------------------------------------------- certificate templates
 # Every certificate decodes the seal and the background: a 42 mm seal needs ~1,000 pixels across and an
 # A4 page at 300 dpi 3,508 × 2,480, so these limits leave room and keep a decompression bomb out.
+IMAGE_MAX_BYTES = 5 * 1024 * 1024  # the message says 5 MB
 SEAL_MAX_PIXELS = 16_000_000
 BACKGROUND_MAX_PIXELS = 40_000_000
 
@@ -141,8 +142,8 @@ def _image(upload, allowed: tuple[str, ...], max_pixels: int) -> bytes | None:
     at most ``max_pixels``."""
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    content = upload.read(5 * 1024 * 1024 + 1)
-    if len(content) > 5 * 1024 * 1024:
+    content = upload.read(IMAGE_MAX_BYTES + 1)
+    if len(content) > IMAGE_MAX_BYTES:
         raise ValueError(_("The image is larger than 5 MB."))
     if not content:
         raise ValueError(_("The file is empty."))
