@@ -136,6 +136,18 @@ def _empty_postgres(app) -> None:
                     conn.execute(table.insert(), _SEEDED[table.name])
 
 
+def module_app(migrated_database, tmp_path_factory, name: str):
+    """An app on a database of its own for a module-scoped fixture: a copy of the migrated SQLite file, or
+    the emptied PostgreSQL database."""
+    instance = tmp_path_factory.mktemp(name)
+    if migrated_database.kind == "sqlite":
+        shutil.copy(migrated_database.template, instance / "test.db")
+        return _app(f"sqlite:///{instance / 'test.db'}", instance)
+    application = _app(migrated_database.url, instance)
+    _empty_postgres(application)
+    return application
+
+
 @pytest.fixture
 def app(migrated_database, tmp_path):
     if migrated_database.kind == "sqlite":

@@ -26,7 +26,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -42,7 +41,7 @@ from werkzeug.datastructures import FileStorage
 
 from states.statistics_report import fire as fire_report
 from tests import factories
-from tests.conftest import _app, _empty_postgres
+from tests.conftest import module_app
 from tests.fuzzing import (
     DATE,
     ID,
@@ -299,13 +298,7 @@ def routes(rows: SimpleNamespace) -> list[Route]:
 # ---------------------------------------------------------------- the world, once for the file
 @pytest.fixture(scope="module")
 def shared(migrated_database, tmp_path_factory):
-    instance = tmp_path_factory.mktemp("fuzz")
-    if migrated_database.kind == "sqlite":
-        shutil.copy(migrated_database.template, instance / "test.db")
-        application = _app(f"sqlite:///{instance / 'test.db'}", instance)
-    else:
-        application = _app(migrated_database.url, instance)
-        _empty_postgres(application)
+    application = module_app(migrated_database, tmp_path_factory, "fuzz")
     application.config["WTF_CSRF_ENABLED"] = True  # as in production: every post carries a real token
     with application.app_context():
         use_real_sqlite_transactions(db.engine)
