@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import io
 import pkgutil
 import re
 
@@ -129,6 +130,18 @@ def test_a_bulk_comment_with_control_or_unprintable_characters_is_refused(client
     assert "不可见的控制字符" in page or "无法打印" in page
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.nomination_id == nomination.id,
                                                                     AuditEntry.event == "approve")) == 0
+
+
+def test_a_multipart_field_with_an_unreadable_name_is_a_bad_request(app, world):
+    """Werkzeug gives such a field no name; Flask-WTF's CSRF check then raised AttributeError (a 500)."""
+    protected = app.config["WTF_CSRF_ENABLED"]
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = app.test_client().post("/login", content_type="multipart/form-data",
+                                          data={"\n": "x", "file": (io.BytesIO(b""), "a.pdf")})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = protected
+    assert response.status_code == 400
 
 
 def test_every_form_of_the_app_refuses_control_characters():

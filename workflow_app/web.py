@@ -79,6 +79,14 @@ def return_path() -> str | None:
     return referrer.path + (f"?{referrer.query}" if referrer.query else "")
 
 
+def refuse_unnamed_fields() -> None:
+    """A multipart field whose name cannot be parsed (e.g. a line break) arrives with no name at all; the CSRF
+    check then fails with an AttributeError, a 500. No browser sends one: the request is refused (400)."""
+    if request.method == "POST" and request.mimetype == "multipart/form-data" and (
+            None in request.form or None in request.files):
+        abort(400)
+
+
 def _unauthorized():
     flash(str(login_manager.login_message), login_manager.login_message_category)
     return redirect(url_for("auth.login", next=return_path()))
