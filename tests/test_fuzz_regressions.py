@@ -154,3 +154,26 @@ def test_every_form_of_the_app_refuses_control_characters():
                       if issubclass(cls, FlaskForm) and cls.__module__ == module.name]
     assert len(found) >= 20, "the walk found the app's forms"
     assert [cls.__qualname__ for cls in found if not issubclass(cls, Form)] == []
+
+
+@pytest.mark.parametrize("path", ["/verify?number=%00&code=%00", "/verify/%00", "/nominations/?q=%00",
+                                  "/todo/?q=%00&state=%00", "/notice?campaign=%00", "/stats/reports?year=%00",
+                                  "/certificates/?campaign=%00&honor_type=%00"])
+def test_nul_in_a_query_string_or_path_is_no_server_error(client, world, login_as, path):
+    """PostgreSQL refuses NUL in any text parameter; a query that passes one on fails (a 500)."""
+    login_as("admin")
+    response = client.get(path)
+    response.close()
+    assert response.status_code < 500
+
+
+def test_a_check_code_typed_in_chinese_is_simply_wrong(client, world):
+    """secrets.compare_digest raised TypeError on non-ASCII text: a 500 for a real number and a typed 验证码."""
+    from workflow_app.certificates.models import Certificate
+
+    certified = nomination_at(world, "certified", id_number=factories.id_number())
+    certificate = db.session.scalars(select(Certificate).where(Certificate.nomination_id == certified.id)).one()
+    for path in (f"/verify?number={certificate.number}&code=验证码",
+                 f"/api/v1/certificates/verify?number={certificate.number}&check=验证码"):
+        response = client.get(path)
+        assert response.status_code == 404, path
