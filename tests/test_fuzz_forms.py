@@ -305,7 +305,7 @@ def shared(migrated_database, tmp_path_factory):
         rows = _build()
         db.session.commit()
         db.session.remove()
-    yield SimpleNamespace(app=application, rows=rows)
+    yield SimpleNamespace(app=application, rows=rows, sessions={})
     with application.app_context():
         db.engine.dispose()
 
@@ -379,10 +379,18 @@ def _build() -> SimpleNamespace:
 
 
 # ---------------------------------------------------------------- the coverage check
-def _post_endpoints() -> set[str]:
+def _methods() -> dict[str, set[str]]:
+    """{endpoint: its methods}, from an app built like the tests'."""
     application = create_app({"TESTING": True, "SECRET_KEY": "fuzz", "SQLALCHEMY_DATABASE_URI": "sqlite://",
                               "RATELIMIT_ENABLED": False})
-    return {rule.endpoint for rule in application.url_map.iter_rules() if "POST" in rule.methods}
+    methods: dict[str, set[str]] = {}
+    for rule in application.url_map.iter_rules():
+        methods.setdefault(rule.endpoint, set()).update(rule.methods)
+    return methods
+
+
+METHODS = _methods()
+POST_ENDPOINTS = {endpoint for endpoint, methods in METHODS.items() if "POST" in methods}
 
 
 class _AnyRow:
@@ -411,9 +419,9 @@ ROUTE_IDS = [f"{route.endpoint}{'-' + route.id if route.id else ''}" for route i
 
 def test_every_post_route_is_fuzzed():
     fuzzed = {route_id.split("-")[0] for route_id in ROUTE_IDS}
-    missing = sorted(_post_endpoints() - fuzzed - set(FUZZED_ELSEWHERE))
+    missing = sorted(POST_ENDPOINTS - fuzzed - set(FUZZED_ELSEWHERE))
     assert missing == [], "POST routes nobody fuzzes: add them to ROUTES (or FUZZED_ELSEWHERE, with the reason)"
-    assert not (fuzzed | set(FUZZED_ELSEWHERE)) - _post_endpoints(), "a stale entry in ROUTES or FUZZED_ELSEWHERE"
+    assert not (fuzzed | set(FUZZED_ELSEWHERE)) - POST_ENDPOINTS, "a stale entry in ROUTES or FUZZED_ELSEWHERE"
 
 
 def test_every_json_endpoint_is_fuzzed(client):
@@ -436,21 +444,20 @@ class _Errors(logging.Handler):
         self.records.append(record)
 
 
-_SESSIONS: dict[str, str] = {}  # username -> session cookie: each person logs in once for the file
-
-
-def _log_in(app, route: Route) -> tuple[str | None, str | None]:
-    """The session cookie of ``route.user``, after opening a page that carries a CSRF token; and the token."""
+def _log_in(app, route: Route, sessions: dict[str, str]) -> tuple[str | None, str | None]:
+    """The session cookie of ``route.user``, after opening a page that carries a CSRF token; and the token.
+    ``sessions`` keeps each person's cookie: everyone logs in once for the file."""
     client = app.test_client()
-    if route.user in _SESSIONS:
-        client.set_cookie("session", _SESSIONS[route.user])
+    if route.user in sessions:
+        client.set_cookie("session", sessions[route.user])
     elif route.user:
         page = client.get("/login").get_data(as_text=True)
         answer = client.post("/login", data={"username": route.user, "password": factories.PASSWORD,
                                              "csrf_token": csrf_token(page)})
         assert answer.status_code == 302, f"{route.user} could not log in"
-        _SESSIONS[route.user] = client.get_cookie("session").value
-    page = route.page or (route.url if "{" not in route.url and route.endpoint not in NO_GET else "/account")
+        sessions[route.user] = client.get_cookie("session").value
+    # The form's own page where it has one; POST-only routes take the token from another page.
+    page = route.page or (route.url if "GET" in METHODS[route.endpoint] and "{" not in route.url else "/account")
     if route.user is None and page == "/account":
         page = "/login"
     for placeholder, (valid, _strategy) in route.path.items():
@@ -461,15 +468,6 @@ def _log_in(app, route: Route) -> tuple[str | None, str | None]:
     assert token, f"{page} carries no CSRF token"
     cookie = client.get_cookie("session")
     return (cookie.value if cookie else None), token
-
-
-# POST-only URLs (their token comes from another page).
-NO_GET = {"auth.logout", "auth.language", "api_tokens.revoke_mine", "api_tokens.revoke_in_county",
-          "nominations.autosave", "nominations.transition", "nominations.upload", "nominations.delete_attachment",
-          "review.bulk", "exports.nominations", "notice.enter_objection", "admin.certificate_preview",
-          "certificates.issue", "notifications.mark_read", "notifications.mark_all_read", "notifications.save_email",
-          "notifications.revoke", "stats.report_transition", "stats.correct_report", "stats.delete_report",
-          "stats.export_dashboard"}
 
 
 def _fields(app, route: Route, token: str) -> tuple[dict, set[str]]:
@@ -522,7 +520,7 @@ def test_no_input_makes_a_route_fail_or_change_what_it_should_not(shared, route_
     app, rows = shared.app, shared.rows
     route = routes(rows)[route_index]
     with app.app_context():
-        cookie, token = _log_in(app, route)
+        cookie, token = _log_in(app, route, shared.sessions)
         fields, files = _fields(app, route, token)
     path_strategies = {name: st.one_of(st.just(valid), strategy) for name, (valid, strategy) in route.path.items()}
     errors = _Errors()
