@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import event, text
 
 from tests import factories
@@ -25,6 +26,15 @@ from workflow_app.extensions import db
 from workflow_app.stats.models import StatisticsTarget
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL")
+
+# Hypothesis: the default "ci" profile is small and derandomized, so every run (CI's, a developer's)
+# tries the same examples and a failure reproduces; HYPOTHESIS_PROFILE=explore searches longer, at random,
+# and keeps what it found in .hypothesis/ to replay it (WORKFLOW_FUZZ_EXAMPLES sets how many per route).
+settings.register_profile("ci", max_examples=12, deadline=None, derandomize=True, database=None,
+                          print_blob=True)
+settings.register_profile("explore", max_examples=int(os.environ.get("WORKFLOW_FUZZ_EXAMPLES", "200")),
+                          deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def run_together(threads, timeout: float = 30) -> None:
@@ -127,6 +137,18 @@ def _empty_postgres(app) -> None:
             for table in SEEDED_TABLES:
                 if _SEEDED[table.name]:
                     conn.execute(table.insert(), _SEEDED[table.name])
+
+
+def module_app(migrated_database, tmp_path_factory, name: str):
+    """An app on a database of its own for a module-scoped fixture: a copy of the migrated SQLite file, or
+    the emptied PostgreSQL database."""
+    instance = tmp_path_factory.mktemp(name)
+    if migrated_database.kind == "sqlite":
+        shutil.copy(migrated_database.template, instance / "test.db")
+        return _app(f"sqlite:///{instance / 'test.db'}", instance)
+    application = _app(migrated_database.url, instance)
+    _empty_postgres(application)
+    return application
 
 
 @pytest.fixture

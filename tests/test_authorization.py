@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -30,7 +29,7 @@ from werkzeug.security import generate_password_hash
 
 from states.nomination import fire
 from tests import factories
-from tests.conftest import _app, _empty_postgres
+from tests.conftest import module_app
 from workflow_app.auth.models import RoleAssignment, User
 from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import db
@@ -46,13 +45,7 @@ CHEAP_HASH = generate_password_hash(factories.PASSWORD, method="pbkdf2:sha256:1"
 # ---------------------------------------------------------------- one app for the file
 @pytest.fixture(scope="module")
 def shared(migrated_database, tmp_path_factory):
-    instance = tmp_path_factory.mktemp("authorization")
-    if migrated_database.kind == "sqlite":
-        shutil.copy(migrated_database.template, instance / "test.db")
-        application = _app(f"sqlite:///{instance / 'test.db'}", instance)
-    else:
-        application = _app(migrated_database.url, instance)
-        _empty_postgres(application)
+    application = module_app(migrated_database, tmp_path_factory, "authorization")
     with application.app_context():
         built = factories.build_world()
         db.session.execute(update(User).values(password_hash=CHEAP_HASH))

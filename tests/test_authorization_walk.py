@@ -12,7 +12,6 @@ right person inside succeeds, so a refusal is never just a wrong id in the fixtu
 from __future__ import annotations
 
 import io
-import shutil
 from datetime import date, timedelta
 from types import SimpleNamespace
 
@@ -23,7 +22,7 @@ from werkzeug.datastructures import FileStorage
 
 from states.statistics_report import fire as fire_report
 from tests import factories
-from tests.conftest import _app, _empty_postgres, login
+from tests.conftest import login, module_app
 from tests.test_authorization import CHEAP_HASH
 from workflow_app import create_app
 from workflow_app.api.services import create_token
@@ -113,13 +112,7 @@ WALKED = [pytest.param(rule, endpoint, method, arguments, id=f"{method} {rule}")
 # ---------------------------------------------------------------- one world for the file
 @pytest.fixture(scope="module")
 def shared(migrated_database, tmp_path_factory):
-    instance = tmp_path_factory.mktemp("walk")
-    if migrated_database.kind == "sqlite":
-        shutil.copy(migrated_database.template, instance / "test.db")
-        application = _app(f"sqlite:///{instance / 'test.db'}", instance)
-    else:
-        application = _app(migrated_database.url, instance)
-        _empty_postgres(application)
+    application = module_app(migrated_database, tmp_path_factory, "walk")
     with application.app_context():
         rows = _build(factories.build_world())
         db.session.commit()

@@ -24,6 +24,7 @@ from tests import factories
 from tests import test_authorization as authorization
 from tests.conftest import IsolatedClient
 from tests.test_authorization import make_user, nomination_at, post_event, snapshot, stored_files
+from tests.test_bad_uploads import REAL_JPEG, REAL_PNG
 from workflow_app import create_app
 from workflow_app.core.idnumber import check_character
 from workflow_app.core.timeutil import china_today
@@ -268,8 +269,9 @@ def test_an_upload_whose_content_is_not_a_pdf_jpeg_or_png_is_refused(
 
 @pytest.mark.parametrize(("content", "sniffed"), [
     pytest.param(PDF, "application/pdf", id="pdf"),
-    pytest.param(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, "image/png", id="png"),
-    pytest.param(b"\xff\xd8\xff\xe0" + b"\x00" * 16, "image/jpeg", id="jpeg"),
+    # Real images: an image whose header cannot be read is refused (tests/test_bad_uploads.py).
+    pytest.param(REAL_PNG, "image/png", id="png"),
+    pytest.param(REAL_JPEG, "image/jpeg", id="jpeg"),
 ])
 def test_the_stored_type_is_the_sniffed_one_whatever_the_name_says(client, world, login_as, content, sniffed):
     nomination = nomination_at(world, "draft")

@@ -21,6 +21,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    app.before_request(web.refuse_unnamed_fields)  # before the CSRF check, which trips over them
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     bootstrap.init_app(app)

@@ -62,8 +62,8 @@ def get_or_404(model, ident: int):
 
 def parse_id(value: str | None) -> int | None:
     """A positive id from a query string, or None: ASCII digits only, within the column's range."""
-    if not value or not value.isascii() or not value.isdigit():
-        return None
+    if not value or not value.isascii() or not value.isdigit() or len(value) > len(str(MAX_ID)):
+        return None  # also before int(): Python refuses to convert more than 4,300 digits
     number = int(value)
     return number if 0 < number <= MAX_ID else None
 
@@ -77,6 +77,14 @@ def return_path() -> str | None:
     if referrer.netloc != request.host:
         return None
     return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+
+
+def refuse_unnamed_fields() -> None:
+    """A multipart field whose name cannot be parsed (e.g. a line break) arrives with no name at all; the CSRF
+    check then fails with an AttributeError, a 500. No browser sends one: the request is refused (400)."""
+    if request.method == "POST" and request.mimetype == "multipart/form-data" and (
+            None in request.form or None in request.files):
+        abort(400)
 
 
 def _unauthorized():

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from PIL import Image
 from sqlalchemy import select
 from wtforms import SelectChoice
 
@@ -15,6 +12,7 @@ from workflow_app.admin.forms import CampaignForm, CertificateTemplateForm
 from workflow_app.campaigns.models import Campaign, HonorType
 from workflow_app.campaigns.services import quota_table, quota_units, set_quota
 from workflow_app.certificates.printing import preview_pdf
+from workflow_app.core.images import ImageRefused, check_image
 from workflow_app.extensions import db
 from workflow_app.nominations.forms import DeleteForm
 from workflow_app.nominations.services import sniff_type
@@ -22,6 +20,7 @@ from workflow_app.policy import admin_counties, can_administer
 from workflow_app.web import get_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+MAX_QUOTA = 100_000  # places per township and honor: far above any real quota
 
 
 def _counties():
@@ -111,8 +110,10 @@ def quotas(campaign_id: int):
                 used = table.get((unit.id, honor.id)).used if (unit.id, honor.id) in table else 0
                 if raw == "":
                     wanted[(unit, honor)] = None
-                elif not raw.isdigit():
-                    errors[key] = _("Enter a whole number, or leave empty for no limit.")
+                elif not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_QUOTA)) or int(raw) > MAX_QUOTA:
+                    # ASCII digits only: "²" and "١٢" pass isdigit() but not int(), and the column is 32-bit
+                    errors[key] = _("Enter a whole number up to %(max)d, or leave empty for no limit.",
+                                    max=MAX_QUOTA)
                 elif int(raw) < used:
                     errors[key] = _("%(used)d places are already used.", used=used)
                 else:
@@ -129,21 +130,30 @@ def quotas(campaign_id: int):
 
 
 # ---------------------------------------------------------------- certificate templates
-def _image(upload, allowed: tuple[str, ...]) -> bytes | None:
-    """The uploaded image's bytes if it really is one of ``allowed`` (sniffed, then decoded)."""
+# Every certificate decodes the seal and the background: a 42 mm seal needs ~1,000 pixels across and an
+# A4 page at 300 dpi 3,508 × 2,480, so these limits leave room and keep a decompression bomb out.
+IMAGE_MAX_BYTES = 5 * 1024 * 1024  # the message says 5 MB
+SEAL_MAX_PIXELS = 16_000_000
+BACKGROUND_MAX_PIXELS = 40_000_000
+
+
+def _image(upload, allowed: tuple[str, ...], max_pixels: int) -> bytes | None:
+    """The uploaded image's bytes if it really is one of ``allowed`` (sniffed, then its header read) and has
+    at most ``max_pixels``."""
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    content = upload.read(5 * 1024 * 1024 + 1)
-    if len(content) > 5 * 1024 * 1024:
+    content = upload.read(IMAGE_MAX_BYTES + 1)
+    if len(content) > IMAGE_MAX_BYTES:
         raise ValueError(_("The image is larger than 5 MB."))
+    if not content:
+        raise ValueError(_("The file is empty."))
     kind = sniff_type(content[:16])
     if kind not in allowed:
         raise ValueError(_("This file is not an image of the accepted type."))
     try:
-        with Image.open(io.BytesIO(content)) as image:
-            image.verify()
-    except Exception:  # Pillow raises many kinds for broken files
-        raise ValueError(_("The image could not be read.")) from None
+        check_image(content, max_pixels)
+    except ImageRefused as refused:
+        raise ValueError(str(refused.message)) from None
     return content
 
 
@@ -157,8 +167,8 @@ def _template_values(form: CertificateTemplateForm, honor_type: HonorType) -> di
               ("certificate_title", "certificate_wording", "issuer", "number_prefix", "number_format")}
     values["seal_png"] = None if form.remove_seal.data else honor_type.seal_png
     values["background_image"] = None if form.remove_background.data else honor_type.background_image
-    seal = _image(form.seal.data, ("image/png",))
-    background = _image(form.background.data, ("image/png", "image/jpeg"))
+    seal = _image(form.seal.data, ("image/png",), SEAL_MAX_PIXELS)
+    background = _image(form.background.data, ("image/png", "image/jpeg"), BACKGROUND_MAX_PIXELS)
     if seal:
         values["seal_png"] = seal
     if background:

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -14,9 +13,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from workflow_app.certificates.printable import printable
+from workflow_app.core.forms import Form
 
-class CampaignForm(FlaskForm):
-    name = StringField(_l("Campaign name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
+
+class CampaignForm(Form):
+    name = StringField(_l("Campaign name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120),
+                                                        printable])  # on the notice and the forms
     year = IntegerField(_l("Year"), validators=[DataRequired(_l("Please enter the year.")),
                                                 NumberRange(min=2000, max=2100, message=_l("Enter a year."))])
     opens_on = DateField(_l("Submissions open on"), validators=[DataRequired(_l("Please enter a date."))])
@@ -48,16 +51,17 @@ class CampaignForm(FlaskForm):
             raise ValidationError(_l("A quorum cannot exceed one whole."))
 
 
-class CertificateTemplateForm(FlaskForm):
+class CertificateTemplateForm(Form):
     """What a certificate of one honor type says and looks like."""
 
     certificate_title = StringField(_l("Title"), validators=[DataRequired(_l("Please enter a title.")),
-                                                             Length(max=64)])
-    certificate_wording = TextAreaField(_l("Wording"), validators=[Length(max=500)], render_kw={"rows": 3})
-    issuer = StringField(_l("Issuer"), validators=[DataRequired(_l("Please enter the issuer.")), Length(max=120)])
-    number_prefix = StringField(_l("Number prefix"), validators=[Length(max=16)])
+                                                             Length(max=64), printable])
+    certificate_wording = TextAreaField(_l("Wording"), validators=[Length(max=500), printable], render_kw={"rows": 3})
+    issuer = StringField(_l("Issuer"), validators=[DataRequired(_l("Please enter the issuer.")), Length(max=120),
+                                                   printable])
+    number_prefix = StringField(_l("Number prefix"), validators=[Length(max=16), printable])
     number_format = StringField(_l("Number format"), validators=[DataRequired(_l("Please enter a format.")),
-                                                                 Length(max=120)])
+                                                                 Length(max=120), printable])
     seal = FileField(_l("Seal (PNG with a transparent background)"))
     remove_seal = BooleanField(_l("Remove the seal"))
     background = FileField(_l("Background image (PNG or JPEG)"))

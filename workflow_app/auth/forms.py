@@ -1,22 +1,23 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from workflow_app.core.forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(_l("Please enter your username.")),
                                                       Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password."))])
     next = HiddenField()
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = HiddenField()
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"),
                                      validators=[DataRequired(_l("Please enter your current password."))])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Please enter a new password.")),

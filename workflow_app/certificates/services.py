@@ -17,6 +17,7 @@ from workflow_app.campaigns.models import HonorType
 from workflow_app.certificates.models import Certificate, PrintLog
 from workflow_app.certificates.numbering import format_number, next_sequence
 from workflow_app.core import faults
+from workflow_app.core.text import forbidden_characters
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
 from workflow_app.orgs.models import OrgUnit
@@ -86,7 +87,7 @@ def revoke_certificate(nomination: Nomination, reason: str, when: datetime) -> N
 
 
 def find_by_token(token: str) -> Certificate | None:
-    if not token or len(token) > 64:
+    if not token or len(token) > 64 or forbidden_characters(token):  # PostgreSQL refuses NUL in a parameter
         return None
     # The public page shows only what the certificate froze: one row, without the nomination's joins
     # (and the campaign's honor types those bring); both still load on access if a caller wants them.
@@ -97,11 +98,12 @@ def find_by_token(token: str) -> Certificate | None:
 def find_by_number(number: str, check_code: str) -> Certificate | None:
     """Lookup typed from paper: the number alone is guessable, so the check code must match."""
     number, check_code = (number or "").strip(), (check_code or "").strip().upper()
-    if not number or not check_code:
+    if not number or not check_code or forbidden_characters(number + check_code) or len(number) > 64:
         return None
     certificate = db.session.scalar(select(Certificate).where(Certificate.number == number).options(
         lazyload(Certificate.nomination), lazyload(Certificate.honor_type)))
-    if certificate is None or not secrets.compare_digest(certificate.check_code, check_code):
+    # As bytes: compare_digest refuses str with anything but ASCII (a TypeError, for 验证码 typed as is).
+    if certificate is None or not secrets.compare_digest(certificate.check_code.encode(), check_code.encode()):
         return None
     return certificate
 

@@ -27,6 +27,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from workflow_app.core.text import without_forbidden
 from workflow_app.core.timeutil import to_china
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -60,6 +61,11 @@ def display_width(text: str) -> int:
 
 
 def _cell_value(value: CellValue) -> CellValue:
+    if isinstance(value, str):
+        # An .xlsx cannot hold control characters (openpyxl raises IllegalCharacterError). Forms refuse them,
+        # but text stored before that, or by another way in, must not make an export fail.
+        # U+FFFE and the like are not even XML: Excel would call the file damaged.
+        return without_forbidden(value)
     # Excel has no time zones: aware times are written as China time, as the app shows them.
     if isinstance(value, datetime):
         value = value.replace(microsecond=0)  # a cell shows minutes; no hidden fractions to trip a filter

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from workflow_app.certificates.printable import printable
 from workflow_app.core.formats import lazy_day
+from workflow_app.core.forms import Form
 from workflow_app.core.idnumber import InvalidIdNumber, parse_id_number
 from workflow_app.core.timeutil import china_today
 from workflow_app.nominations.fields import CHOICE_LABELS, FIELD_LABELS, ORGANISATION_NAME_LABEL
@@ -30,17 +31,17 @@ def _not_future(form, field):
         raise ValidationError(_l("This date is in the future."))
 
 
-class _NominationForm(FlaskForm):
+class _NominationForm(Form):
     """Fields every nomination has; ``version`` catches edits of a stale page."""
 
     version = HiddenField()
     form_key = HiddenField()  # on the new-nomination form only: sent twice, it still creates one
-    deeds_summary = TextAreaField(FIELD_LABELS["deeds_summary"],
-                                  validators=[Optional(), _too_long(DEEDS_SUMMARY_MAX)],
+    deeds_summary = TextAreaField(FIELD_LABELS["deeds_summary"],  # printed on the approval form and notice
+                                  validators=[Optional(), _too_long(DEEDS_SUMMARY_MAX), printable],
                                   render_kw={"maxlength": DEEDS_SUMMARY_MAX, "rows": 4})
     deeds_full = TextAreaField(FIELD_LABELS["deeds_full"], validators=[Optional(), _too_long(DEEDS_FULL_MAX)],
                                render_kw={"maxlength": DEEDS_FULL_MAX, "rows": 10})
-    honors_held = TextAreaField(FIELD_LABELS["honors_held"], validators=[Optional(), _too_long(500)],
+    honors_held = TextAreaField(FIELD_LABELS["honors_held"], validators=[Optional(), _too_long(500), printable],
                                 render_kw={"rows": 2})
     phone = StringField(FIELD_LABELS["phone"], validators=[
         Optional(), Regexp(PHONE, message=_l("Enter an 11-digit mobile number or a landline like 0394-5212345."))])
@@ -63,16 +64,16 @@ class _NominationForm(FlaskForm):
 
 class PersonNominationForm(_NominationForm):
     nominee_name = StringField(FIELD_LABELS["nominee_name"], validators=[
-        DataRequired(_l("Please enter the nominee's name.")), _too_long(100)])
+        DataRequired(_l("Please enter the nominee's name.")), _too_long(100), printable])
     gender = SelectField(FIELD_LABELS["gender"], choices=_choices("gender"), validators=[Optional()])
-    ethnicity = StringField(FIELD_LABELS["ethnicity"], validators=[Optional(), _too_long(16)],
+    ethnicity = StringField(FIELD_LABELS["ethnicity"], validators=[Optional(), _too_long(16), printable],
                             render_kw={"placeholder": _l("e.g. Han, Hui (full name)")})
     birth_date = DateField(FIELD_LABELS["birth_date"], validators=[Optional(), _not_future])
     political_status = SelectField(FIELD_LABELS["political_status"], choices=_choices("political_status"),
                                    validators=[Optional()])
     education = SelectField(FIELD_LABELS["education"], choices=_choices("education"), validators=[Optional()])
-    work_unit = StringField(FIELD_LABELS["work_unit"], validators=[Optional(), _too_long(120)])
-    post = StringField(FIELD_LABELS["post"], validators=[Optional(), _too_long(64)])
+    work_unit = StringField(FIELD_LABELS["work_unit"], validators=[Optional(), _too_long(120), printable])
+    post = StringField(FIELD_LABELS["post"], validators=[Optional(), _too_long(64), printable])
     id_number = StringField(FIELD_LABELS["id_number"], validators=[Optional()],
                             render_kw={"maxlength": 18, "autocomplete": "off"})
     category = SelectField(FIELD_LABELS["category"], choices=_choices("category"), validators=[Optional()])
@@ -107,8 +108,8 @@ class PersonNominationForm(_NominationForm):
 
 class OrganisationNominationForm(_NominationForm):
     nominee_name = StringField(ORGANISATION_NAME_LABEL, validators=[
-        DataRequired(_l("Please enter the union's name.")), _too_long(100)])
-    chair_name = StringField(FIELD_LABELS["chair_name"], validators=[Optional(), _too_long(64)])
+        DataRequired(_l("Please enter the union's name.")), _too_long(100), printable])
+    chair_name = StringField(FIELD_LABELS["chair_name"], validators=[Optional(), _too_long(64), printable])
     staff_count = IntegerField(FIELD_LABELS["staff_count"], validators=[
         Optional(), NumberRange(min=1, max=1_000_000, message=_l("Enter a whole number from 1."))])
     member_count = IntegerField(FIELD_LABELS["member_count"], validators=[
@@ -125,7 +126,7 @@ def form_class_for(honor_type) -> type[_NominationForm]:
     return PersonNominationForm if honor_type.nominee_kind == "person" else OrganisationNominationForm
 
 
-class NewNominationForm(FlaskForm):
+class NewNominationForm(Form):
     """First step: which campaign, honor and unit."""
 
     campaign_id = SelectField(_l("Campaign"), coerce=int, validators=[DataRequired(_l("Choose a campaign."))])
@@ -134,18 +135,19 @@ class NewNominationForm(FlaskForm):
                               validators=[DataRequired(_l("Choose the nominating unit."))])
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     file = FileField(_l("File (PDF, JPEG or PNG)"), validators=[FileRequired(_l("Choose a file to upload."))])
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     event = HiddenField(validators=[DataRequired()])  # the name of the button pressed
     version = IntegerField(validators=[DataRequired()])
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), _too_long(1000)], render_kw={"rows": 2})
+    # An approval's comment is printed as that level's opinion on the approval form.
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), _too_long(1000), printable], render_kw={"rows": 2})
     vote_due = IntegerField(_l("Members due"), validators=[Optional(), NumberRange(min=0, max=100000)])
     vote_present = IntegerField(_l("Present"), validators=[Optional(), NumberRange(min=0, max=100000)])
     vote_in_favour = IntegerField(_l("In favour"), validators=[Optional(), NumberRange(min=0, max=100000)])
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(Form):
     """CSRF only: for buttons that post."""

@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased
 
 from states.nomination import STATES
 from workflow_app.auth.models import User
+from workflow_app.core.text import without_forbidden
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
 from workflow_app.orgs.models import OrgUnit
@@ -37,7 +38,7 @@ class ListFilters:
             honor_type_id=number("honor_type"),
             township_id=number("township"),
             state=state if state in STATES else None,
-            q=(args.get("q") or "").strip()[:50],
+            q=without_forbidden(args.get("q") or "").strip()[:50],  # NUL and the like match nothing anyway
             page=min(number("page") or 1, 100_000),
             sort=clean_sort(args.get("sort")),
         )

@@ -19,6 +19,7 @@ from workflow_app import storage
 from workflow_app.auth.models import User
 from workflow_app.campaigns.models import Campaign, HonorType
 from workflow_app.core import faults
+from workflow_app.core.images import ATTACHMENT_MAX_PIXELS, ImageRefused, check_image
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Attachment, AuditEntry, Nomination
 from workflow_app.orgs.models import OrgUnit
@@ -171,6 +172,11 @@ def store_upload(upload) -> StoredUpload:
     content_type = sniff_type(content[:16])
     if content_type is None:
         raise NominationError(_l("Only PDF, JPEG and PNG files are accepted; this file is none of them."))
+    if content_type.startswith("image/"):
+        try:
+            check_image(content, ATTACHMENT_MAX_PIXELS)
+        except ImageRefused as refused:
+            raise NominationError(refused.message) from None
     storage_name = uuid.uuid4().hex
     storage.write("uploads", storage_name, content)
     return StoredUpload(name=clean_filename(upload.filename), content_type=content_type, size=len(content),

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from workflow_app.core.forms import Form
 
 
 def _too_long(limit: int):
     return Length(max=limit, message=_l("At most %(max)d characters.", max=limit))
 
 
-class _ObjectionFields(FlaskForm):
+class _ObjectionFields(Form):
     objector_name = StringField(_l("Your real name"), validators=[
         DataRequired(_l("Objections are accepted under a real name only.")), _too_long(64)],
         render_kw={"autocomplete": "name", "maxlength": 64})
@@ -41,7 +42,7 @@ class EnteredObjectionForm(_ObjectionFields):
                           choices=[SelectChoice("phone", _l("Phone")), SelectChoice("letter", _l("Letter"))])
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(Form):
     day = DateField(_l("Day"), validators=[DataRequired(_l("Please enter a date."))])
     name = StringField(_l("Name"), validators=[Optional(), _too_long(64)],
                        render_kw={"placeholder": _l("e.g. National Day")})

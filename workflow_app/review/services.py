@@ -12,10 +12,13 @@ from sqlalchemy import select
 
 from states.nomination import EVENT_LABELS, TransitionRefused
 from workflow_app.auth.models import User
+from workflow_app.certificates.printable import unprintable, unprintable_message
+from workflow_app.core.text import code_points, forbidden_characters
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.services import NominationError, perform_transition
 from workflow_app.policy import can_view
+from workflow_app.web import parse_id
 
 BULK_EVENTS = ("approve", "return_for_revision")
 MAX_SELECTION = 200
@@ -39,9 +42,9 @@ def parse_ids(values) -> list[int]:
     """Distinct positive ids in the order given (at most MAX_SELECTION); junk is dropped."""
     ids: list[int] = []
     for value in values:
-        text = str(value).strip()
-        if text.isdigit() and 0 < int(text) < 2**31 and int(text) not in ids:
-            ids.append(int(text))
+        number = parse_id(str(value).strip())  # ASCII digits within the column's range: "²" is no id
+        if number is not None and number not in ids:
+            ids.append(number)
     return ids[:MAX_SELECTION]
 
 
@@ -55,6 +58,11 @@ def check_request(event: str, comment: str, ids: list[int]) -> None:
         raise NominationError(_l("A return for revision needs a comment: say what to revise."))
     if len(comment or "") > 1000:
         raise NominationError(_l("The comment is longer than 1,000 characters."))
+    if forbidden_characters(comment or ""):
+        raise NominationError(_l("The comment contains invisible control characters (%(codes)s); remove them.",
+                                 codes=code_points(forbidden_characters(comment))))
+    if unprintable(comment or ""):  # an approval's comment is printed on the approval form
+        raise NominationError(unprintable_message(unprintable(comment)))
 
 
 def selection(actor: User, ids: list[int]) -> tuple[list[Nomination], list[int]]:

@@ -169,11 +169,14 @@ def new_report():
     if request.method == "GET" and not period.year.data:
         period.year.data = china_today().year - (1 if china_today().month < 4 else 0)
     form = ReportForm()
-    chosen = request.method == "POST" or "unit" in request.args
     if request.method == "POST":
         period = PeriodForm(meta={"csrf": False})
         period.unit.choices = [SelectChoice(unit.id, unit.name) for unit in units]
-        if period.validate() and form.validate_on_submit():
+    # The period travels in hidden fields: one that does not validate (a tampered or stale page) is chosen
+    # again on the first step, where its errors show, rather than labelling the figures with no period.
+    chosen = (request.method == "POST" or "unit" in request.args) and period.validate()
+    if request.method == "POST":
+        if chosen and form.validate_on_submit():
             unit = next(unit for unit in units if unit.id == period.unit.data)
             try:
                 report = services.create_report(current_user, unit, period.year.data, period.quarter.data,
@@ -187,7 +190,7 @@ def new_report():
             else:
                 db.session.commit()
                 return _after_save(report)
-    elif chosen and period.validate():
+    elif chosen:
         unit = next(unit for unit in units if unit.id == period.unit.data)
         existing = services.open_report(unit, period.year.data, period.quarter.data)
         if existing is not None:

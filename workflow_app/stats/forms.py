@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField, IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from workflow_app.core.forms import Form
 from workflow_app.stats.figures import FIGURES, problems
 
 FIGURE_LABELS = {
@@ -52,7 +52,7 @@ def _figure(name: str) -> IntegerField:
         render_kw={"inputmode": "numeric", "min": 0})
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     """The figures of one report; the period and unit are chosen on the first page."""
 
     version = HiddenField()
@@ -83,7 +83,7 @@ class ReportForm(FlaskForm):
         return {**self.figures(), "membership_base": self.membership_base.data, "note": self.note.data or ""}
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     """Which unit and period a new report is for."""
 
     unit = SelectField(_l("Reporting unit"), coerce=int, validators=[DataRequired()])
@@ -96,7 +96,7 @@ class PeriodForm(FlaskForm):
         self.quarter.choices = quarter_choices()
 
 
-class ReportActionForm(FlaskForm):
+class ReportActionForm(Form):
     event = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[DataRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2})
@@ -108,7 +108,7 @@ def _percent(label) -> DecimalField:
         render_kw={"inputmode": "decimal"})
 
 
-class TargetForm(FlaskForm):
+class TargetForm(Form):
     year = IntegerField(_l("Year"), validators=[InputRequired(_l("Please enter the year.")),
                                                 NumberRange(min=2000, max=2100, message=_l("Enter a year."))])
     establishment_rate = _percent(TARGET_LABELS["establishment_rate"])

@@ -18,6 +18,8 @@ from pathlib import Path
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
+from workflow_app.core.text import FORBIDDEN
+
 PACKAGED_FONTS = Path(__file__).resolve().parents[2] / "fonts"
 DEFAULT_FONT = PACKAGED_FONTS / "UnionSerifSC-Regular.ttf"
 
@@ -153,8 +155,8 @@ def clean(text: str, keep_newlines: bool = False) -> str:
             out.append(ch)
         elif ch in "\t\r\n\v\f":
             out.append(" ")
-        elif _SELECTORS.match(ch) or unicodedata.category(ch) in ("Cc", "Cf"):
-            continue
+        elif _SELECTORS.match(ch) or unicodedata.category(ch) in ("Cc", "Cf") or FORBIDDEN.match(ch):
+            continue  # FORBIDDEN: noncharacters such as U+FFFE, which no font has
         else:
             out.append(ch)
     return "".join(out)
