@@ -68,6 +68,7 @@ from workflow_app.auth.models import RoleAssignment
 from workflow_app.certificates.models import Certificate
 from workflow_app.extensions import db
 from workflow_app.imports.forms import ConfirmForm, UploadForm
+from workflow_app.jobs.models import Job
 from workflow_app.nominations import services as nomination_services
 from workflow_app.nominations.forms import (
     AttachmentForm,
@@ -248,6 +249,9 @@ def routes(rows: SimpleNamespace) -> list[Route]:
               fields={"certificate": st.lists(st.one_of(st.just(str(rows.certificate)), ID), max_size=4)},
               may_change={"print_log": {"new"}, "certificate": {"certificate"}},  # its print count
               page="/certificates/"),
+        # ------------------------------------------------------------ background jobs
+        Route("jobs.retry", "admin", f"/jobs/{rows.job}/retry",  # runs inline here: no Redis in the tests
+              may_change={"job": {"job"}, "export_log": {"new"}}, page=f"/jobs/{rows.job}"),
         # ------------------------------------------------------------ notifications and delegations
         Route("notifications.mark_read", "chair1", f"/notifications/{rows.notification}/read",
               fields={"open": TEXT}, may_change={"notification": {"notification"}}, page="/notifications"),
@@ -330,7 +334,9 @@ def _build() -> SimpleNamespace:
     delegation = Delegation(delegator_id=w.branch_reviewer1.id, delegate_id=deputy.id, starts_on=date.today(),
                             ends_on=date.today() + timedelta(days=3), created_by_id=w.branch_reviewer1.id)
     holiday = Holiday(day=date(2026, 10, 1), name="国庆节", working=False)
-    db.session.add_all([mine, others, delegation, holiday])
+    failed_job = Job(kind="nomination_export", params={"filters": {"campaign_id": w.campaign.id}, "full": False},
+                     state="failed", created_by_id=w.admin.id, unit_id=w.county.id, error="worker stopped")
+    db.session.add_all([mine, others, delegation, holiday, failed_job])
     db.session.flush()
     figures = dict(enterprise_units=40, units_with_union=20, units_in_joint_union=6, workers=1000, members=850,
                    migrant_members=300, wage_bargaining_units=20, grassroots_unions=24)
@@ -357,7 +363,7 @@ def _build() -> SimpleNamespace:
         "delegation": ("delegation", delegation.id), "chair1": ("user_account", w.chair1.id),
         "reviewers": ("user_account", *db.session.scalars(select(RoleAssignment.user_id).where(
             RoleAssignment.role == "reviewer"))), "certificate": ("certificate", certificate.id),
-        "report_draft": ("statistics_report", reports[2024].id),
+        "report_draft": ("statistics_report", reports[2024].id), "job": ("job", failed_job.id),
         "report_submitted": ("statistics_report", reports[2023].id),
     }
     return SimpleNamespace(
@@ -367,7 +373,7 @@ def _build() -> SimpleNamespace:
         nominations={name: item.id for name, item in made.items()},
         versions={"waiting": made["waiting"].version, "submitted": reports[2023].version},
         draft_id_number=draft.id_number, attachment=attachment.id, certificate=certificate.id,
-        notification=mine.id, delegation=delegation.id, token=token.id, users=users,
+        notification=mine.id, delegation=delegation.id, token=token.id, users=users, job=failed_job.id,
         deputy_role=deputy.roles[0].id, reviewer_roles=reviewer_roles,
         reports={"draft": reports[2024].id, "submitted": reports[2023].id, "accepted": reports[2022].id},
         objection_token=notice_services.form_token(made["noticed"].id, issued_at=time.time() - 120),
