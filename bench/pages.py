@@ -3,9 +3,9 @@
     python bench/pages.py [--sizes 1000 100000] [--dialects sqlite postgresql] [--requests 200] [--reuse]
 
 For every dialect and size: a fresh database (SQLite file in a temporary folder; PostgreSQL database
-``<--pg-prefix><size>`` (default ``bench_pages_<size>``) created at --pg-admin-url and dropped afterwards unless --keep), migrated and
-filled by ``seed-scale``; then the pages are requested in process through the Flask test client,
-round-robin after a warm-up (pages and both sizes interleaved), and timed inside a WSGI middleware
+``<--pg-prefix><size>``, by default ``bench_pages_<size>``, created at --pg-admin-url and dropped afterwards
+unless --keep), migrated and filled by ``seed-scale``; then the pages are requested in process through the
+Flask test client, round-robin after a warm-up (pages and both sizes interleaved), and timed inside a WSGI middleware
 (the app's own time, from the first byte of the request to the last byte of the body; no network stack).
 The bare-Flask floor (``bench/floor.py``: one route, one primary-key lookup) runs in the same round-robin
 as the reference.
@@ -113,8 +113,8 @@ def drop_database(dialect: str, size: int, admin_url: str, prefix: str = PG_PREF
 
 def make_app(url: str, work: Path):
     os.environ["DATABASE_URL"] = url
-    return create_app({"SECRET_KEY": secrets.token_hex(32), "INSTANCE_PATH": str(work), "UPLOAD_FOLDER": str(work / "up"),
-                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    return create_app({"SECRET_KEY": secrets.token_hex(32), "INSTANCE_PATH": str(work),
+                       "UPLOAD_FOLDER": str(work / "up"), "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
 
 
 def prepare(app, size: int) -> float | None:
