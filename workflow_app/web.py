@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, flash, has_request_context, redirect, render_template, request, session, url_for
+from flask import Flask, abort, flash, g, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -85,12 +85,21 @@ def _unauthorized():
 
 
 def todo_count() -> int:
+    """The header's to-do badge: one COUNT, unless the to-do page already counted the same list."""
     from workflow_app.nominations.models import Nomination
     from workflow_app.policy import todo_filter
 
     if not current_user.is_authenticated:
         return 0
+    known = g.get("todo_count")
+    if known is not None:
+        return known
     return db.session.scalar(select(func.count(Nomination.id)).where(todo_filter(current_user))) or 0
+
+
+def remember_todo_count(total: int) -> None:
+    """The unfiltered to-do list's total, for the header badge of the same request."""
+    g.todo_count = total
 
 
 def init_app(app: Flask) -> None:
