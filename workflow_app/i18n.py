@@ -46,6 +46,8 @@ def _template_callables(translations) -> dict:
         text = ugettext(string)
         if context.eval_ctx.autoescape:
             text = Markup(text)
+        if not variables and "%" not in text:
+            return text  # what ``text % {}`` gives, without Markup's formatting machinery
         return text % variables
 
     @pass_context

@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
+from sqlalchemy.orm import lazyload
 from wtforms import SelectChoice
 
 from states.nomination import (
@@ -82,8 +83,10 @@ def filter_options() -> dict:
     ).all()
     counties = [unit.id for unit in townships if unit.level == "county"]
     return {
+        # The menu shows a campaign's year and name: neither its county nor its honors are loaded.
         "campaigns": db.session.scalars(
             select(Campaign).where(Campaign.county_id.in_(counties)).order_by(Campaign.year.desc())
+            .options(lazyload(Campaign.county), lazyload(Campaign.honor_types))
         ).all(),
         "honor_types": db.session.scalars(select(HonorType).order_by(HonorType.sort_order)).all(),
         "townships": townships,
