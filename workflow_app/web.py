@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from states.nomination import EVENT_LABELS, STATE_LABELS
 from workflow_app.auth.models import User
@@ -49,7 +50,8 @@ def load_user(user_id: str) -> User | None:
     ident, _, version = user_id.partition(".")
     if not ident.isdigit() or not version.isdigit() or not 0 < int(ident) <= MAX_ID:
         return None
-    user = db.session.get(User, int(ident))
+    # The roles come in the same statement (every page reads them: menu, lists, access checks).
+    user = db.session.get(User, int(ident), options=[joinedload(User.roles)])
     return user if user is not None and user.session_version == int(version) else None
 
 
