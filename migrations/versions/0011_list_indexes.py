@@ -12,12 +12,13 @@ down_revision = "0010"
 branch_labels = None
 depends_on = None
 
-# A list filtered by campaign and state (the usual reviewer's search): SQLite prefers the campaign's
-# index over ix_nomination_list, then read every matching row of the table to test the unit, the
-# name and the submitter, and to sort; with these columns the count and the page's ids come from the
-# index alone (16 ms → 3 ms for the largest county at 100,000 nominations).
+# A list filtered by campaign and state (the usual reviewer's search): both databases prefer the campaign's
+# index over ix_nomination_list, then read every matching row of the table to test the unit, the name and
+# the submitter, and to sort; with these columns (the id too: PostgreSQL's index entries do not carry it)
+# the count and the page's ids come from the index alone (SQLite 16 ms → 3 ms, PostgreSQL 1,640 → 160
+# pages read, for the largest county at 100,000 nominations).
 CAMPAIGN_LIST_COLUMNS = ['campaign_id', 'state', 'org_unit_id', 'updated_at', 'created_by_id', 'submitted_by_id',
-                         'nominee_name']
+                         'nominee_name', 'id']
 
 
 def upgrade():

@@ -70,7 +70,7 @@ class Nomination(db.Model):
         ),
         # A list filtered by campaign (and state) reads the count and the page's ids from here (0011).
         Index("ix_nomination_campaign_list", "campaign_id", "state", "org_unit_id", "updated_at", "created_by_id",
-              "submitted_by_id", "nominee_name"),
+              "submitted_by_id", "nominee_name", "id"),
         Index("ix_nomination_quota", "campaign_id", "honor_type_id", "quota_unit_id", "state"),
         # Lists, to-dos and the header count narrow by (state, unit); the rest lets the count and a page's
         # ids come from the index alone (migration 0010).
