@@ -138,7 +138,8 @@ def _page(where, filters: ListFilters, per_page: int) -> Page:
     rows = {row.id: row for row in db.session.scalars(
         select(Nomination).where(Nomination.id.in_(ids))
         .options(load_only(*ROW_COLUMNS, raiseload=True),
-                 defaultload(Nomination.campaign).lazyload(Campaign.honor_types))).unique()}
+                 defaultload(Nomination.campaign).lazyload(Campaign.honor_types),
+                 defaultload(Nomination.campaign).lazyload(Campaign.county))).unique()}
     return Page(items=[rows[i] for i in ids if i in rows], total=total, page=filters.page, per_page=per_page)
 
 
