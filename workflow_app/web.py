@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, has_request_context, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -104,6 +106,22 @@ def remember_todo_count(total: int) -> None:
     g.todo_count = total
 
 
+def translated(labels: dict) -> Callable[[str], str]:
+    """A template filter naming a code by its label, translated once per locale and then looked up: lists
+    print a state, event or role on every row (and the state menu all of them), and each lazy label
+    resolved on its own costs a catalog lookup through the request context."""
+    by_locale: dict = {}
+
+    def label(code: str) -> str:
+        locale = get_locale()
+        table = by_locale.get(locale)
+        if table is None:
+            table = by_locale[locale] = {key: str(value) for key, value in labels.items()}
+        return table.get(code, code)
+
+    return label
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
@@ -118,10 +136,10 @@ def init_app(app: Flask) -> None:
         percent=percent_text,
         mask_id=mask_id_number,
         mask_phone=mask_phone,
-        state_label=lambda state: STATE_LABELS.get(state, state),
-        event_label=lambda event: EVENT_LABELS.get(event, event),
-        role_label=lambda role: ROLE_LABELS.get(role, role),
-        level_label=lambda level: LEVEL_LABELS.get(level, level),
+        state_label=translated(STATE_LABELS),
+        event_label=translated(EVENT_LABELS),
+        role_label=translated(ROLE_LABELS),
+        level_label=translated(LEVEL_LABELS),
         choice=lambda value, field: choice_label(field, value),
     )
     app.jinja_env.globals.update(LOCALES=LOCALES, FIELD_LABELS=FIELD_LABELS, todo_count=todo_count,
