@@ -57,8 +57,8 @@ def load_user(user_id: str) -> User | None:
     return user if user is not None and user.session_version == int(version) else None
 
 
-def get_or_404(model, ident: int):
-    row = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+def get_or_404(model, ident: int, options: list | None = None):
+    row = db.session.get(model, ident, options=options) if 0 < ident <= MAX_ID else None
     if row is None:
         abort(404)
     return row

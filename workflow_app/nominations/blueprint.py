@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import defaultload, lazyload
 from wtforms import SelectChoice
 
 from states.nomination import (
@@ -60,7 +60,9 @@ bp = Blueprint("nominations", __name__, url_prefix="/nominations")
 
 
 def load_visible(nomination_id: int) -> Nomination:
-    nomination = get_or_404(Nomination, nomination_id)
+    # The campaign's honor types are not read here; they load on access if an action needs them.
+    nomination = get_or_404(Nomination, nomination_id,
+                            options=[defaultload(Nomination.campaign).lazyload(Campaign.honor_types)])
     if not can_view(current_user, nomination):
         abort(403)
     return nomination

@@ -251,11 +251,14 @@ def nomination_panel(user, nomination: Nomination) -> NominationPanel:
         ids.discard(None)
         if ids:
             people = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    under_investigation = any(o.status == "open" for o in objections)
+    # accepts_objections, answered from the objections just read
+    accepts = nomination.state == "public_notice" or (nomination.state == "county_review" and under_investigation)
     return NominationPanel(
         objections=objections,
         see_objector=see,
-        may_enter=may_enter_objection(user, nomination) and accepts_objections(nomination),
-        under_investigation=any(o.status == "open" for o in objections),
+        may_enter=may_enter_objection(user, nomination) and accepts,
+        under_investigation=under_investigation,
         result=RESULT_LABELS.get(nomination.notice_result or "", nomination.notice_result),
         people=people,
     )
