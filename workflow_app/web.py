@@ -98,7 +98,7 @@ def todo_count() -> int:
     known = g.get("todo_count")
     if known is not None:
         return known
-    return db.session.scalar(select(func.count(Nomination.id)).where(todo_filter(current_user))) or 0
+    return db.session.scalar(select(func.count()).select_from(Nomination).where(todo_filter(current_user))) or 0
 
 
 def remember_todo_count(total: int) -> None:

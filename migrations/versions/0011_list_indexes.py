@@ -1,4 +1,5 @@
-"""The campaign's list index covers the list: a list filtered by campaign reads no table rows.
+"""The list indexes cover the lists: a list filtered by campaign reads no table rows, and on PostgreSQL
+the ids of a page come from the index too.
 
 Revision ID: 0011_list_indexes
 Revises: 0010
@@ -21,11 +22,21 @@ CAMPAIGN_LIST_COLUMNS = ['campaign_id', 'state', 'org_unit_id', 'updated_at', 'c
                          'nominee_name', 'id']
 
 
+# The list index of 0010 gains the id for the same reason: a to-do page's ids (ordered by update, then id)
+# and the header's count come from it alone on PostgreSQL too.
+LIST_COLUMNS_0010 = ['state', 'org_unit_id', 'updated_at', 'created_by_id', 'submitted_by_id', 'campaign_id',
+                     'nominee_name']
+
+
 def upgrade():
     op.create_index('ix_nomination_campaign_list', 'nomination', CAMPAIGN_LIST_COLUMNS)
     op.drop_index('ix_nomination_campaign_state', table_name='nomination')
+    op.drop_index('ix_nomination_list', table_name='nomination')
+    op.create_index('ix_nomination_list', 'nomination', [*LIST_COLUMNS_0010, 'id'])
 
 
 def downgrade():
+    op.drop_index('ix_nomination_list', table_name='nomination')
+    op.create_index('ix_nomination_list', 'nomination', LIST_COLUMNS_0010)
     op.create_index('ix_nomination_campaign_state', 'nomination', ['campaign_id', 'state'])
     op.drop_index('ix_nomination_campaign_list', table_name='nomination')

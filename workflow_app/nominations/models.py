@@ -73,9 +73,9 @@ class Nomination(db.Model):
               "submitted_by_id", "nominee_name", "id"),
         Index("ix_nomination_quota", "campaign_id", "honor_type_id", "quota_unit_id", "state"),
         # Lists, to-dos and the header count narrow by (state, unit); the rest lets the count and a page's
-        # ids come from the index alone (migration 0010).
+        # ids come from the index alone (migrations 0010, 0011: the id too, for PostgreSQL).
         Index("ix_nomination_list", "state", "org_unit_id", "updated_at", "created_by_id", "submitted_by_id",
-              "campaign_id", "nominee_name"),
+              "campaign_id", "nominee_name", "id"),
         Index("ix_nomination_notice_due", "state", "notice_ends_on"),  # close_due_notices, on every page view
         # The county dashboard's granted model worker homes, read from the index alone.
         Index("ix_nomination_honours", "campaign_id", "honor_type_id", "state", "quota_unit_id", "org_unit_id"),

@@ -129,7 +129,8 @@ ROW_COLUMNS = (Nomination.id, Nomination.campaign_id, Nomination.honor_type_id, 
 def _page(where, filters: ListFilters, per_page: int) -> Page:
     """Count, then the page's ids (both read from the list index alone), then the page's rows: the
     rows fetched are the page's, however many nominations match."""
-    total = db.session.scalar(_apply(select(func.count(Nomination.id)).where(where), filters)) or 0
+    # count(*), not count(id): PostgreSQL then answers from the list indexes alone (no table pages read).
+    total = db.session.scalar(_apply(select(func.count()).select_from(Nomination).where(where), filters)) or 0
     ids = list(db.session.scalars(
         _ordered(_apply(select(Nomination.id).where(where), filters), filters.sort)
         .limit(per_page)
