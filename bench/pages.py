@@ -3,9 +3,9 @@
     python bench/pages.py [--sizes 1000 100000] [--dialects sqlite postgresql] [--requests 200] [--reuse]
 
 For every dialect and size: a fresh database (SQLite file in a temporary folder; PostgreSQL database
-``bench_pages_<size>`` created at --pg-admin-url and dropped afterwards unless --keep), migrated and
-filled by ``seed-scale``; then the pages are requested in process through the Flask test client,
-round-robin after a warm-up (pages and both sizes interleaved), and timed inside a WSGI middleware
+``<--pg-prefix><size>``, by default ``bench_pages_<size>``, created at --pg-admin-url and dropped afterwards
+unless --keep), migrated and filled by ``seed-scale``; then the pages are requested in process through the
+Flask test client, round-robin after a warm-up (pages and both sizes interleaved), and timed inside a WSGI middleware
 (the app's own time, from the first byte of the request to the last byte of the body; no network stack).
 The bare-Flask floor (``bench/floor.py``: one route, one primary-key lookup) runs in the same round-robin
 as the reference.
@@ -21,6 +21,7 @@ import contextlib
 import logging
 import os
 import platform
+import secrets
 import shutil
 import statistics
 import sys
@@ -83,33 +84,37 @@ class Result:
         return values[min(int(len(values) * 0.95), len(values) - 1)] * 1000
 
 
-def database_url(dialect: str, size: int, work: Path, admin_url: str) -> str:
+PG_PREFIX = "bench_pages_"
+
+
+def database_url(dialect: str, size: int, work: Path, admin_url: str, prefix: str = PG_PREFIX) -> str:
     if dialect == "sqlite":
         return f"sqlite:///{work / f'pages_{size}.db'}"
-    return admin_url.rsplit("/", 1)[0] + f"/bench_pages_{size}"
+    return admin_url.rsplit("/", 1)[0] + f"/{prefix}{size}"
 
 
-def create_database(dialect: str, size: int, admin_url: str, reuse: bool) -> None:
+def create_database(dialect: str, size: int, admin_url: str, reuse: bool, prefix: str = PG_PREFIX) -> None:
     if dialect != "postgresql":
         return
+    name = f"{prefix}{size}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (f"bench_pages_{size}",)).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists and not reuse:
-            conn.execute(f'DROP DATABASE "bench_pages_{size}" WITH (FORCE)')
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         if not exists or not reuse:
-            conn.execute(f'CREATE DATABASE "bench_pages_{size}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def drop_database(dialect: str, size: int, admin_url: str) -> None:
+def drop_database(dialect: str, size: int, admin_url: str, prefix: str = PG_PREFIX) -> None:
     if dialect == "postgresql":
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "bench_pages_{size}" WITH (FORCE)')
+            conn.execute(f'DROP DATABASE IF EXISTS "{prefix}{size}" WITH (FORCE)')
 
 
 def make_app(url: str, work: Path):
     os.environ["DATABASE_URL"] = url
-    return create_app({"SECRET_KEY": "bench-secret", "INSTANCE_PATH": str(work), "UPLOAD_FOLDER": str(work / "up"),
-                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    return create_app({"SECRET_KEY": secrets.token_hex(32), "INSTANCE_PATH": str(work),
+                       "UPLOAD_FOLDER": str(work / "up"), "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
 
 
 def prepare(app, size: int) -> float | None:
@@ -234,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-admin-url", default=os.environ.get("PG_ADMIN_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--work", type=Path, help="folder for the SQLite files (default: a temporary one)")
+    parser.add_argument("--pg-prefix", default=PG_PREFIX, help=f"PostgreSQL database names (default {PG_PREFIX})")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--reuse", action="store_true", help="reuse databases kept by an earlier --keep run")
     args = parser.parse_args(argv)
@@ -246,8 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     for dialect in args.dialects:
         sites = []
         for size in args.sizes:
-            create_database(dialect, size, args.pg_admin_url, args.reuse)
-            app = make_app(database_url(dialect, size, work, args.pg_admin_url), work)
+            create_database(dialect, size, args.pg_admin_url, args.reuse, args.pg_prefix)
+            app = make_app(database_url(dialect, size, work, args.pg_admin_url, args.pg_prefix), work)
             seconds = prepare(app, size)
             if seconds is not None:
                 print(f"{dialect} {size:,}: seeded in {seconds:.1f} s")
@@ -258,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             site.close()
         if not args.keep:
             for size in args.sizes:
-                drop_database(dialect, size, args.pg_admin_url)
+                drop_database(dialect, size, args.pg_admin_url, args.pg_prefix)
     if not args.keep and not args.work:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -142,6 +142,7 @@ class Context(BaseContext):
     acting_as: RoleAssignment | None = None
     on_behalf_of: User | None = None  # the reviewer whose delegate is acting
     _chain: list[str] | None = None
+    _open_objections: list | None = None
 
     @property
     def chain(self) -> list[str]:
@@ -149,6 +150,13 @@ class Context(BaseContext):
         if self._chain is None:
             self._chain = review_chain(self.nomination)
         return self._chain
+
+    def open_objections(self) -> list:
+        """The nomination's open objections, read once for the guards of this check (a page asks for
+        every event; the effects that resolve objections read them afresh)."""
+        if self._open_objections is None:
+            self._open_objections = open_objections(self.nomination)
+        return self._open_objections
 
     def next_level(self) -> str | None:
         level = LEVEL_OF_STATE.get(self.nomination.state)
@@ -257,21 +265,21 @@ def public_or_county_reviewer(ctx: Context):
 
 @guard
 def objection_on_record(ctx: Context):
-    if not open_objections(ctx.nomination):
+    if not ctx.open_objections():
         return _l("An objection must be recorded first.")
     return None
 
 
 @guard
 def has_open_objection(ctx: Context):
-    if not open_objections(ctx.nomination):
+    if not ctx.open_objections():
         return _l("There is no open objection to resolve.")
     return None
 
 
 @guard
 def no_open_objection(ctx: Context):
-    if ctx.nomination.state == "county_review" and open_objections(ctx.nomination):
+    if ctx.nomination.state == "county_review" and ctx.open_objections():
         return _l("An objection is open: resolve it first (dismiss or uphold).")
     return None
 

@@ -18,8 +18,8 @@ from sqlalchemy import func, select, update
 
 from states.nomination import fire
 from tests import factories
-from tests.conftest import IsolatedClient, require, run_together
-from tests.factories import bring_to, user_named
+from tests.conftest import IsolatedClient, count_queries, require, run_together
+from tests.factories import SECOND_TOWNSHIP, bring_to, user_named
 from workflow_app import create_app
 from workflow_app.core import timeutil
 from workflow_app.core.idnumber import mask_id_number, mask_phone
@@ -612,3 +612,23 @@ def test_a_notice_closed_by_the_system_tells_the_chair(app, world):
     assert services.close_due_notices() == 1
     kinds = db.session.execute(select(Notification.user_id, Notification.kind)).all()
     assert kinds == [(world.chair1.id, "approved")]
+
+
+def test_the_public_page_comes_in_pages_and_names_townships_without_a_query_per_nominee(client, world, monkeypatch):
+    monkeypatch.setattr(services, "NOTICE_PAGE_SIZE", 2)
+    names = ["甲一", "乙二"]
+    for name in names:
+        under_notice(world, nominee_name=name)
+    names.append("丙三")
+    other = factories.nomination(world.campaign, "outstanding_union_worker", world.branch2, world.chair2,
+                                 nominee_name="丙三", id_number=factories.id_number())
+    bring_to(other, "public_notice", SECOND_TOWNSHIP)
+    with count_queries() as two_nominees:
+        first = client.get("/notice").get_data(as_text=True)
+    with count_queries() as one_nominee:
+        second = client.get("/notice?page=2").get_data(as_text=True)
+    on_first = [name for name in names if name in first]
+    assert len(on_first) == 2 and [name for name in names if name in second] == sorted(set(names) - set(on_first))
+    assert 'href="/notice?page=2"' in first and 'id="no-notices"' not in second
+    assert world.town1.name in first + second and world.town2.name in first + second
+    assert len(two_nominees) == len(one_nominee), "a statement per nominee shown"

@@ -16,7 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config)
 
-    from workflow_app import web
+    from workflow_app import i18n, web
     from workflow_app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -24,6 +24,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.before_request(web.refuse_unnamed_fields)  # before the CSRF check, which trips over them
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
+    i18n.init_app(app, babel)
     bootstrap.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

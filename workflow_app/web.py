@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, flash, has_request_context, redirect, render_template, request, session, url_for
+from flask import Flask, abort, flash, g, has_request_context, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from states.nomination import EVENT_LABELS, STATE_LABELS
 from workflow_app.auth.models import User
@@ -49,12 +52,13 @@ def load_user(user_id: str) -> User | None:
     ident, _, version = user_id.partition(".")
     if not ident.isdigit() or not version.isdigit() or not 0 < int(ident) <= MAX_ID:
         return None
-    user = db.session.get(User, int(ident))
+    # The roles come in the same statement (every page reads them: menu, lists, access checks).
+    user = db.session.get(User, int(ident), options=[joinedload(User.roles)])
     return user if user is not None and user.session_version == int(version) else None
 
 
-def get_or_404(model, ident: int):
-    row = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+def get_or_404(model, ident: int, options: list | None = None):
+    row = db.session.get(model, ident, options=options) if 0 < ident <= MAX_ID else None
     if row is None:
         abort(404)
     return row
@@ -93,12 +97,37 @@ def _unauthorized():
 
 
 def todo_count() -> int:
+    """The header's to-do badge: one COUNT, unless the to-do page already counted the same list."""
     from workflow_app.nominations.models import Nomination
     from workflow_app.policy import todo_filter
 
     if not current_user.is_authenticated:
         return 0
-    return db.session.scalar(select(func.count(Nomination.id)).where(todo_filter(current_user))) or 0
+    known = g.get("todo_count")
+    if known is not None:
+        return known
+    return db.session.scalar(select(func.count()).select_from(Nomination).where(todo_filter(current_user))) or 0
+
+
+def remember_todo_count(total: int) -> None:
+    """The unfiltered to-do list's total, for the header badge of the same request."""
+    g.todo_count = total
+
+
+def translated(labels: dict) -> Callable[[str], str]:
+    """A template filter naming a code by its label, translated once per locale and then looked up: lists
+    print a state, event or role on every row (and the state menu all of them), and each lazy label
+    resolved on its own costs a catalog lookup through the request context."""
+    by_locale: dict = {}
+
+    def label(code: str) -> str:
+        locale = get_locale()
+        table = by_locale.get(locale)
+        if table is None:
+            table = by_locale[locale] = {key: str(value) for key, value in labels.items()}
+        return table.get(code, code)
+
+    return label
 
 
 def init_app(app: Flask) -> None:
@@ -115,10 +144,10 @@ def init_app(app: Flask) -> None:
         percent=percent_text,
         mask_id=mask_id_number,
         mask_phone=mask_phone,
-        state_label=lambda state: STATE_LABELS.get(state, state),
-        event_label=lambda event: EVENT_LABELS.get(event, event),
-        role_label=lambda role: ROLE_LABELS.get(role, role),
-        level_label=lambda level: LEVEL_LABELS.get(level, level),
+        state_label=translated(STATE_LABELS),
+        event_label=translated(EVENT_LABELS),
+        role_label=translated(ROLE_LABELS),
+        level_label=translated(LEVEL_LABELS),
         choice=lambda value, field: choice_label(field, value),
     )
     app.jinja_env.globals.update(LOCALES=LOCALES, FIELD_LABELS=FIELD_LABELS, todo_count=todo_count,

@@ -50,8 +50,9 @@ class HonorType(db.Model):
     number_prefix: Mapped[str] = mapped_column(String(16), default="")
     # Placeholders {year}, {prefix} and {seq} (with a format spec such as {seq:04d})
     number_format: Mapped[str] = mapped_column(String(120), default=DEFAULT_NUMBER_FORMAT)
-    seal_png: Mapped[bytes | None] = mapped_column(LargeBinary)  # the red seal, PNG with transparency
-    background_image: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Images load when printing asks for them, not with every list row that names the honor (deferred).
+    seal_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # the red seal, PNG with transparency
+    background_image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

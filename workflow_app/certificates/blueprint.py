@@ -25,6 +25,7 @@ from workflow_app.jobs import services as jobs
 from workflow_app.nominations.forms import DeleteForm
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.services import NominationError, perform_transition
+from workflow_app.pagecache import render_cached
 from workflow_app.policy import admin_counties, can_administer, can_view
 from workflow_app.web import get_or_404, parse_id
 
@@ -186,7 +187,10 @@ def verify(token: str):
     certificate = find_by_token(token)
     if certificate is None:
         return render_template("certificates/verify.html", certificate=None, searched=True), 404
-    return render_template("certificates/verify.html", certificate=certificate)
+    # Everything the page prints, read just now: a revocation shows on the next request.
+    shown = (certificate.id, certificate.recipient, certificate.honor_name, certificate.issuer,
+             certificate.issued_on, certificate.number, certificate.revoked_at)
+    return render_cached(shown, "certificates/verify.html", certificate=certificate)
 
 
 @bp.route("/verify", methods=["GET"])

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import lazyload
 
 from workflow_app.auth.models import User
@@ -86,13 +86,17 @@ def revoke_certificate(nomination: Nomination, reason: str, when: datetime) -> N
         certificate.revoked_reason = reason
 
 
+# The public page shows only what the certificate froze: one row, without the nomination's joins (and the
+# campaign's honor types those bring); both still load on access if a caller wants them. Built once: the
+# page is public and busy, and SQLAlchemy then reuses the statement's cache key instead of rebuilding it.
+_BY_TOKEN = (select(Certificate).where(Certificate.token == bindparam("token"))
+             .options(lazyload(Certificate.nomination), lazyload(Certificate.honor_type)))
+
+
 def find_by_token(token: str) -> Certificate | None:
     if not token or len(token) > 64 or forbidden_characters(token):  # PostgreSQL refuses NUL in a parameter
         return None
-    # The public page shows only what the certificate froze: one row, without the nomination's joins
-    # (and the campaign's honor types those bring); both still load on access if a caller wants them.
-    return db.session.scalar(select(Certificate).where(Certificate.token == token)
-                             .options(lazyload(Certificate.nomination), lazyload(Certificate.honor_type)))
+    return db.session.scalar(_BY_TOKEN, {"token": token})
 
 
 def find_by_number(number: str, check_code: str) -> Certificate | None:

@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
+from sqlalchemy.orm import defaultload, lazyload
 from wtforms import SelectChoice
 
 from states.nomination import (
@@ -61,7 +62,9 @@ bp = Blueprint("nominations", __name__, url_prefix="/nominations")
 
 
 def load_visible(nomination_id: int) -> Nomination:
-    nomination = get_or_404(Nomination, nomination_id)
+    # The campaign's honor types are not read here; they load on access if an action needs them.
+    nomination = get_or_404(Nomination, nomination_id,
+                            options=[defaultload(Nomination.campaign).lazyload(Campaign.honor_types)])
     if not can_view(current_user, nomination):
         abort(403)
     return nomination
@@ -84,8 +87,10 @@ def filter_options() -> dict:
     ).all()
     counties = [unit.id for unit in townships if unit.level == "county"]
     return {
+        # The menu shows a campaign's year and name: neither its county nor its honors are loaded.
         "campaigns": db.session.scalars(
             select(Campaign).where(Campaign.county_id.in_(counties)).order_by(Campaign.year.desc())
+            .options(lazyload(Campaign.county), lazyload(Campaign.honor_types))
         ).all(),
         "honor_types": db.session.scalars(select(HonorType).order_by(HonorType.sort_order)).all(),
         "townships": townships,

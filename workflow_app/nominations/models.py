@@ -68,12 +68,14 @@ class Nomination(db.Model):
             sqlite_where=text("id_number IS NOT NULL AND state <> 'withdrawn'"),
             postgresql_where=text("id_number IS NOT NULL AND state <> 'withdrawn'"),
         ),
-        Index("ix_nomination_campaign_state", "campaign_id", "state"),
+        # A list filtered by campaign (and state) reads the count and the page's ids from here (0013).
+        Index("ix_nomination_campaign_list", "campaign_id", "state", "org_unit_id", "updated_at", "created_by_id",
+              "submitted_by_id", "nominee_name", "id"),
         Index("ix_nomination_quota", "campaign_id", "honor_type_id", "quota_unit_id", "state"),
         # Lists, to-dos and the header count narrow by (state, unit); the rest lets the count and a page's
-        # ids come from the index alone (migration 0010).
+        # ids come from the index alone (migrations 0010, 0011: the id too, for PostgreSQL).
         Index("ix_nomination_list", "state", "org_unit_id", "updated_at", "created_by_id", "submitted_by_id",
-              "campaign_id", "nominee_name"),
+              "campaign_id", "nominee_name", "id"),
         Index("ix_nomination_notice_due", "state", "notice_ends_on"),  # close_due_notices, on every page view
         # The county dashboard's granted model worker homes, read from the index alone.
         Index("ix_nomination_honours", "campaign_id", "honor_type_id", "state", "quota_unit_id", "org_unit_id"),

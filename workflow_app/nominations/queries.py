@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defaultload, load_only
 
 from states.nomination import STATES
 from workflow_app.auth.models import User
+from workflow_app.campaigns.models import Campaign
 from workflow_app.core.text import without_forbidden
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
@@ -42,6 +43,11 @@ class ListFilters:
             page=min(number("page") or 1, 100_000),
             sort=clean_sort(args.get("sort")),
         )
+
+    @property
+    def narrows(self) -> bool:
+        """Whether a filter leaves rows out (sorting and paging do not)."""
+        return bool(self.campaign_id or self.honor_type_id or self.township_id or self.state or self.q)
 
     def list_args(self) -> dict[str, str | int]:
         """The filters and sort as URL arguments (no page), so a nomination opened from a list knows
@@ -114,16 +120,28 @@ def _apply(query: Select, filters: ListFilters) -> Select:
     return query
 
 
+# What a list row shows (nominations/_table.html) and the overdue flag reads; the deeds and the other
+# personal fields stay in the database. Anything else a row would touch raises instead of loading row by row.
+ROW_COLUMNS = (Nomination.id, Nomination.campaign_id, Nomination.honor_type_id, Nomination.org_unit_id,
+               Nomination.quota_unit_id, Nomination.state, Nomination.version, Nomination.updated_at,
+               Nomination.state_since, Nomination.nominee_name, Nomination.id_number)
+
+
 def _page(where, filters: ListFilters, per_page: int) -> Page:
     """Count, then the page's ids (both read from the list index alone), then the page's rows: the
     rows fetched are the page's, however many nominations match."""
-    total = db.session.scalar(_apply(select(func.count(Nomination.id)).where(where), filters)) or 0
+    # count(*), not count(id): PostgreSQL then answers from the list indexes alone (no table pages read).
+    total = db.session.scalar(_apply(select(func.count()).select_from(Nomination).where(where), filters)) or 0
     ids = list(db.session.scalars(
         _ordered(_apply(select(Nomination.id).where(where), filters), filters.sort)
         .limit(per_page)
         .offset((filters.page - 1) * per_page)
     ))
-    rows = {row.id: row for row in db.session.scalars(select(Nomination).where(Nomination.id.in_(ids))).unique()}
+    rows = {row.id: row for row in db.session.scalars(
+        select(Nomination).where(Nomination.id.in_(ids))
+        .options(load_only(*ROW_COLUMNS, raiseload=True),
+                 defaultload(Nomination.campaign).lazyload(Campaign.honor_types),
+                 defaultload(Nomination.campaign).lazyload(Campaign.county))).unique()}
     return Page(items=[rows[i] for i in ids if i in rows], total=total, page=filters.page, per_page=per_page)
 
 

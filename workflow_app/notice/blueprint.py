@@ -18,6 +18,7 @@ from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import db, limiter
 from workflow_app.nominations.forms import DeleteForm
 from workflow_app.nominations.models import Nomination
+from workflow_app.nominations.queries import Page
 from workflow_app.nominations.services import NominationError
 from workflow_app.notice import services
 from workflow_app.notice.forms import EnteredObjectionForm, HolidayForm, ObjectionForm
@@ -40,8 +41,12 @@ def index():
     """Everyone under public notice, per campaign. No login: the address goes on the paper poster."""
     services.close_due_notices()
     campaign_id = parse_id(request.args.get("campaign"))
-    groups = [(campaign, rows, services.period_of(rows)) for campaign, rows in services.notice_rows(campaign_id)]
-    return render_template("notice/index.html", groups=groups)
+    size = services.NOTICE_PAGE_SIZE
+    page = Page(items=[], total=services.notice_count(campaign_id), page=parse_id(request.args.get("page")) or 1,
+                per_page=size)
+    rows = services.notice_rows(campaign_id, limit=size, offset=(min(page.page, page.pages) - 1) * size)
+    groups = [(campaign, rows, services.period_of(rows)) for campaign, rows in rows]
+    return render_template("notice/index.html", groups=groups, page=page)
 
 
 def _load_open_for_objection(nomination_id: int) -> Nomination:

@@ -14,7 +14,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from states.nomination import ConcurrentChange, TransitionRefused, fire, open_objections
@@ -84,20 +84,36 @@ def township_name(unit: OrgUnit) -> str:
     return township.name if township is not None else str(_l("County-direct"))
 
 
-def notice_rows(campaign_id: int | None = None) -> list[tuple[Campaign, list[NoticeRow]]]:
-    """Per campaign, the nominations under public notice, in honor, township and name order.
-    Only what a notice may publish is taken: never ID numbers, phones or birth dates."""
+NOTICE_PAGE_SIZE = 100  # nominees per page of the public list: it is public, so no request may ask for all
+
+
+def _notice_query(campaign_id: int | None):
     query = (select(Nomination).join(Nomination.campaign).join(Nomination.honor_type)
-             .where(Nomination.state == "public_notice")
-             .order_by(Campaign.year.desc(), Campaign.id, HonorType.sort_order, Nomination.quota_unit_id,
-                       Nomination.nominee_name, Nomination.id))
-    if campaign_id is not None:
-        query = query.where(Nomination.campaign_id == campaign_id)
+             .where(Nomination.state == "public_notice"))
+    return query.where(Nomination.campaign_id == campaign_id) if campaign_id is not None else query
+
+
+def notice_count(campaign_id: int | None = None) -> int:
+    return db.session.scalar(_notice_query(campaign_id).with_only_columns(func.count())) or 0
+
+
+def notice_rows(campaign_id: int | None = None, *, limit: int | None = None,
+                offset: int = 0) -> list[tuple[Campaign, list[NoticeRow]]]:
+    """Per campaign, the nominations under public notice, in honor, township and name order (``limit``
+    of them from ``offset``). Only what a notice may publish is taken: never ID numbers, phones or birth
+    dates. The townships of all rows come in one query, not one per row."""
+    query = _notice_query(campaign_id).order_by(Campaign.year.desc(), Campaign.id, HonorType.sort_order,
+                                                 Nomination.quota_unit_id, Nomination.nominee_name, Nomination.id)
+    nominations = list(db.session.scalars(query.limit(limit).offset(offset)))
+    above = {ancestor for n in nominations for ancestor in n.org_unit.ancestor_ids}
+    townships = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(
+        OrgUnit.id.in_(above), OrgUnit.level == "township")).all()) if above else {}
+    direct = str(_l("County-direct"))
     grouped: dict[int, tuple[Campaign, list[NoticeRow]]] = {}
-    for nomination in db.session.scalars(query):
+    for nomination in nominations:
         unit = (nomination.work_unit if nomination.is_person else None) or nomination.org_unit.name
-        row = NoticeRow(nomination=nomination, unit=unit, township=township_name(nomination.org_unit),
-                        honor=nomination.honor_type.name)
+        township = next((townships[i] for i in nomination.org_unit.ancestor_ids if i in townships), direct)
+        row = NoticeRow(nomination=nomination, unit=unit, township=township, honor=nomination.honor_type.name)
         grouped.setdefault(nomination.campaign_id, (nomination.campaign, []))[1].append(row)
     return list(grouped.values())
 
@@ -283,11 +299,14 @@ def nomination_panel(user, nomination: Nomination) -> NominationPanel:
         ids.discard(None)
         if ids:
             people = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    under_investigation = any(o.status == "open" for o in objections)
+    # accepts_objections, answered from the objections just read
+    accepts = nomination.state == "public_notice" or (nomination.state == "county_review" and under_investigation)
     return NominationPanel(
         objections=objections,
         see_objector=see,
-        may_enter=may_enter_objection(user, nomination) and accepts_objections(nomination),
-        under_investigation=any(o.status == "open" for o in objections),
+        may_enter=may_enter_objection(user, nomination) and accepts,
+        under_investigation=under_investigation,
         result=RESULT_LABELS.get(nomination.notice_result or "", nomination.notice_result),
         people=people,
     )

@@ -16,6 +16,7 @@ from workflow_app.notice.services import close_due_notices
 from workflow_app.notifications.services import is_overdue
 from workflow_app.policy import delegated_reviews, submitting_units
 from workflow_app.review import services
+from workflow_app.web import remember_todo_count
 
 bp = Blueprint("review", __name__, url_prefix="/todo")
 
@@ -26,6 +27,8 @@ def todo():
     close_due_notices()  # a notice that is over leaves the to-do list by itself
     filters = ListFilters.from_args(request.args)
     page = todo_page(current_user, filters, current_app.config["PAGE_SIZE"])
+    if not filters.narrows:
+        remember_todo_count(page.total)
     now = utcnow()
     overdue_ids = {n.id for n in page.items if is_overdue(n, now)}
     county = any(a.org_unit.level == "county" and a.role in ("admin", "reviewer") for a in current_user.roles)

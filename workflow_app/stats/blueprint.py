@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 from wtforms import SelectChoice
 
 from states.engine import ConcurrentChange, TransitionRefused
@@ -98,8 +99,9 @@ def dashboard():
     year = year or _latest_year(county)
     sort = request.args.get("sort", "")
     board = county_dashboard(county, year, quarter, sort if sort.lstrip("-") in SORT_KEYS else "")
-    campaigns = db.session.scalars(select(Campaign).where(Campaign.county_id == county.id)
-                                   .order_by(Campaign.year.desc(), Campaign.id.desc()).limit(5)).all()
+    campaigns = db.session.scalars(select(Campaign).where(Campaign.county_id == county.id)  # links: year and name
+                                   .order_by(Campaign.year.desc(), Campaign.id.desc()).limit(5)
+                                   .options(lazyload(Campaign.county), lazyload(Campaign.honor_types))).all()
     return render_template("stats/dashboard.html", board=board, counties=counties, sort=sort, campaigns=campaigns,
                            quarters=quarter_choices(), charts=dashboard_charts(board))
 

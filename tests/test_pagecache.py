@@ -1,0 +1,76 @@
+"""The public verification page is served from the page cache, yet never stale, never another visitor's
+(CSRF token, language) and never the anonymous page for someone logged in."""
+
+from __future__ import annotations
+
+import re
+
+from flask import template_rendered
+
+from states.nomination import fire
+from tests.test_certificates import certified
+from workflow_app.extensions import db
+from workflow_app.pagecache import CSRF_MARKER
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def renders(app):
+    """The templates rendered while the block runs (a page from the cache renders none)."""
+    seen: list[str] = []
+
+    def record(sender, template, context, **extra):
+        seen.append(template.name)
+
+    template_rendered.connect(record, app)
+    return seen, lambda: template_rendered.disconnect(record, app)
+
+
+def test_a_revocation_shows_on_the_next_request_though_the_page_was_cached(app, world):
+    certificate = certified(world)
+    url = f"/verify/{certificate.token}"
+    seen, stop = renders(app)
+    try:
+        first = app.test_client().get(url).get_data(as_text=True)
+        second = app.test_client().get(url).get_data(as_text=True)
+        assert seen == ["certificates/verify.html"]  # the second visitor got the cached page
+        assert 'data-status="valid"' in first and 'data-status="valid"' in second
+
+        fire(certificate.nomination, "revoke", world.admin, "经核实存在违纪行为")
+        db.session.commit()
+        after = app.test_client().get(url).get_data(as_text=True)
+    finally:
+        stop()
+    assert 'data-status="revoked"' in after and 'data-status="valid"' not in after
+    assert len(seen) == 2
+
+
+def test_each_visitor_gets_a_csrf_token_of_their_own_that_works(app, world):
+    app.config["WTF_CSRF_ENABLED"] = True
+    url = f"/verify/{certified(world).token}"
+    first, second = app.test_client(), app.test_client()
+    mine = TOKEN.search(first.get(url).get_data(as_text=True)).group(1)
+    page = second.get(url).get_data(as_text=True)
+    theirs = TOKEN.search(page).group(1)
+    assert CSRF_MARKER not in page and mine != theirs
+    assert second.post("/language", data={"locale": "en", "next": url, "csrf_token": mine}).status_code == 400
+    assert second.post("/language", data={"locale": "en", "next": url, "csrf_token": theirs}).status_code == 302
+    assert 'lang="en"' in second.get(url).get_data(as_text=True)
+
+
+def test_the_cached_page_follows_each_visitors_language(app, world):
+    url = f"/verify/{certified(world).token}"
+    chinese, english = app.test_client(), app.test_client()
+    assert "有效" in chinese.get(url).get_data(as_text=True)
+    english.post("/language", data={"locale": "en", "next": url})
+    body = english.get(url).get_data(as_text=True)
+    assert "Valid" in body and "有效" not in body
+    assert "有效" in chinese.get(url).get_data(as_text=True)
+
+
+def test_someone_logged_in_gets_their_own_page_not_the_anonymous_one(app, client, world, login_as):
+    url = f"/verify/{certified(world).token}"
+    app.test_client().get(url)  # cached for anonymous visitors
+    login_as("county")
+    body = client.get(url).get_data(as_text=True)
+    assert world.county_reviewer.display_name in body and 'id="todo-count"' in body
