@@ -26,7 +26,7 @@ from workflow_app.extensions import db
 from workflow_app.jobs import services
 from workflow_app.jobs.models import Job
 
-NOT_IN_FONT = "𠀀"  # U+20000: not in the packaged font (tests/test_pdf.py asserts it)
+NOT_IN_FONT = "\U00030000"  # U+30000 (Ext G): in neither the packaged nor the fallback font (test_pdf.py asserts it)
 
 
 def _job_id(response) -> int:
@@ -175,11 +175,11 @@ def test_a_character_the_font_lacks_fails_the_job_naming_it_and_a_retry_after_th
     db.session.commit()
     login_as("admin")
     job = db.session.get(Job, _print_all(client, world))
-    assert job.state == "failed" and "U+20000" in job.error and job.result_name is None
+    assert job.state == "failed" and "U+30000" in job.error and job.result_name is None
     assert not list(storage.folder("jobs").iterdir()), "no half-made file is left"
     assert db.session.scalar(select(func.count(PrintLog.id))) == 0, "nothing printed, nothing logged"
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
-    assert "U+20000" in page and f"/jobs/{job.id}/retry" in page
+    assert "U+30000" in page and f"/jobs/{job.id}/retry" in page
 
     db.session.get(Certificate, rare.id).recipient = "马金凤"
     db.session.commit()

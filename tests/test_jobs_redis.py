@@ -118,14 +118,14 @@ def test_a_batch_waits_on_the_queue_until_a_forked_worker_started_from_the_comma
 def test_a_failed_job_on_the_queue_is_retried_through_the_queue(app, client, world, login_as, redis_queue,
                                                                certificates):
     app.config.update(PRINT_JOB_THRESHOLD=1)
-    certificates[0].recipient = "马\U00020000"  # not in the packaged font
+    certificates[0].recipient = "马\U00030000"  # in no configured font
     db.session.commit()
     login_as("admin")
     job_id = _print_all(client, world)
     run_worker_here(redis_queue)
     db.session.expire_all()
     job = db.session.get(Job, job_id)
-    assert job.state == "failed" and "U+20000" in job.error
+    assert job.state == "failed" and "U+30000" in job.error
 
     db.session.get(Certificate, certificates[0].id).recipient = "马金凤"
     db.session.commit()

@@ -30,14 +30,14 @@ from workflow_app.certificates.pdf import (
     render_certificates,
     render_recommendation_form,
 )
-from workflow_app.certificates.pdf.fonts import DEFAULT_FONT, face
+from workflow_app.certificates.pdf.fonts import DEFAULT_FONT, face, fallbacks
 from workflow_app.certificates.pdf.layout import NO_END, NO_START, break_lines
 
 ISSUED = datetime.date(2026, 11, 24)
 WORDING = "兹授予马金凤“沈丘县优秀工会工作者”荣誉称号。特发此证。"
 VERIFY_URL = "http://127.0.0.1:5000/verify/q8Zr3kT0bVx1LmN2pQ4sWy"
 RARE_NAME = "王䶮𠮷堃珺玥喆"  # 䶮 U+4DAE (Ext A) and 𠮷 U+20BB7 (Ext B) lie outside GB2312
-NOT_IN_FONT = "𠀀"  # U+20000: in Unicode, not in the packaged Noto-derived font (asserted below)
+NOT_IN_FONT = "\U00030000"  # U+30000 (Ext G): in neither the packaged font nor HanaMinB (asserted below)
 PRIVATE_USE = "\ue000"
 
 
@@ -133,13 +133,14 @@ def test_rare_characters_outside_gb2312_print_when_the_font_has_them(style):
 
 def test_characters_the_font_lacks_are_refused_by_name_before_anything_is_written(style):
     assert ord(NOT_IN_FONT) not in face().cmap and ord(PRIVATE_USE) not in face().cmap
+    assert not any(ord(NOT_IN_FONT) in spare.cmap for spare in fallbacks())
     pages = [page("马金凤"), page(f"王{PRIVATE_USE}"), page("沙海军", issuer=f"沈丘县{NOT_IN_FONT}总工会"),
              page(f"丁{PRIVATE_USE}")]
     with pytest.raises(MissingGlyphs) as refused:
         check_fonts(pages, style)
     assert refused.value.characters == [PRIVATE_USE, NOT_IN_FONT]
     assert PRIVATE_USE in str(refused.value) and NOT_IN_FONT in str(refused.value)
-    assert "U+E000" in str(refused.value) and "U+20000" in str(refused.value)
+    assert "U+E000" in str(refused.value) and "U+30000" in str(refused.value)
     out = io.BytesIO()
     with pytest.raises(MissingGlyphs):
         render_certificates(iter(pages), out, style)

@@ -21,7 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from . import decor
 from .chinese import chinese_date
 from .fonts import Face, MissingGlyphs, clean, face
-from .layout import Line, Run, atoms, break_atoms, char_width, draw_line
+from .layout import Line, Run, atoms, break_atoms, draw_line, draw_string, font_runs, text_width
 from .model import CertificatePage, CertificateStyle
 from .qr import draw_qr
 
@@ -189,13 +189,12 @@ def _draw_title(canvas: Canvas, title: str, title_face: Face) -> None:
         return
     size = TITLE_SIZE
     spacing = size * (0.5 if len(title) <= 4 else 0.2)
-    natural = sum(char_width(c, title_face.name, size) for c in title) + spacing * (len(title) - 1)
+    natural = text_width(title, title_face.name, size) + spacing * (len(title) - 1)
     if natural > BODY_RIGHT - BODY_LEFT:  # a long title shrinks rather than leaving the page
         scale = (BODY_RIGHT - BODY_LEFT) / natural
         size, spacing, natural = size * scale, spacing * scale, BODY_RIGHT - BODY_LEFT
     canvas.saveState()  # the render mode and stroke below must not reach the body text
     text = canvas.beginText((PAGE_W - natural) / 2, TITLE_BASELINE)
-    text.setFont(title_face.name, size)
     text.setCharSpace(spacing)
     text.setFillColor(TITLE_RED)
     if title_face.packaged:
@@ -204,7 +203,9 @@ def _draw_title(canvas: Canvas, title: str, title_face: Face) -> None:
         text.setTextRenderMode(2)
         canvas.setStrokeColor(TITLE_RED)
         canvas.setLineWidth(size / 45)
-    text.textOut(title)
+    for font, piece in font_runs(title, title_face.name):  # rare characters in the fallback font
+        text.setFont(font, size)
+        text.textOut(piece)
     canvas.drawText(text)
     canvas.restoreState()
 
@@ -246,18 +247,16 @@ def _draw_issuer(canvas: Canvas, issuer: str, date_text: str, body_face: Face) -
     """Issuer line(s) above the date, centred on each other at the right; returns the block's centre."""
     names = issuer.split()
     font = body_face.name
-    widths = [sum(char_width(c, font, ISSUER_SIZE) for c in name) for name in names]
-    date_width = sum(char_width(c, font, DATE_SIZE) for c in date_text)
+    widths = [text_width(name, font, ISSUER_SIZE) for name in names]
+    date_width = text_width(date_text, font, DATE_SIZE)
     centre_x = ISSUER_RIGHT - max([date_width, *widths]) / 2
     step = ISSUER_SIZE * 1.5
     lowest = DATE_BASELINE + ISSUER_SIZE * 1.75
     top = lowest + step * (len(names) - 1) + ISSUER_SIZE
     canvas.setFillColor(INK)
-    canvas.setFont(font, ISSUER_SIZE)
     for i, name in enumerate(names):  # top down, so that text extraction reads them in order
-        canvas.drawCentredString(centre_x, lowest + step * (len(names) - 1 - i), name)
-    canvas.setFont(font, DATE_SIZE)
-    canvas.drawCentredString(centre_x, DATE_BASELINE, date_text)
+        draw_string(canvas, centre_x, lowest + step * (len(names) - 1 - i), name, font, ISSUER_SIZE, "centre")
+    draw_string(canvas, centre_x, DATE_BASELINE, date_text, font, DATE_SIZE, "centre")
     return centre_x, (top + DATE_BASELINE - DATE_SIZE * 0.2) / 2
 
 
@@ -266,9 +265,9 @@ def _draw_verification(canvas: Canvas, page: _Page, body_face: Face) -> None:
     is typed with the number on the verification page when no phone can scan."""
     canvas.setFillColor(INK)
     draw_qr(canvas, page.verify_url, QR_X, QR_Y, QR_SIZE)
-    canvas.setFont(body_face.name, SMALL_SIZE)
-    canvas.drawCentredString(QR_X + QR_SIZE / 2, QR_Y - 15, QR_CAPTION)
-    canvas.setFont(body_face.name, SMALL_SIZE + 1)
+    font = body_face.name
+    draw_string(canvas, QR_X + QR_SIZE / 2, QR_Y - 15, QR_CAPTION, font, SMALL_SIZE, "centre")
     if page.check_code:
-        canvas.drawString(QR_X + QR_SIZE + 14, QR_Y + 2 + (SMALL_SIZE + 1) * 1.6, CHECK_LABEL + page.check_code)
-    canvas.drawString(QR_X + QR_SIZE + 14, QR_Y + 2, NUMBER_LABEL + page.number)
+        draw_string(canvas, QR_X + QR_SIZE + 14, QR_Y + 2 + (SMALL_SIZE + 1) * 1.6, CHECK_LABEL + page.check_code,
+                    font, SMALL_SIZE + 1)
+    draw_string(canvas, QR_X + QR_SIZE + 14, QR_Y + 2, NUMBER_LABEL + page.number, font, SMALL_SIZE + 1)

@@ -8,6 +8,7 @@ a PostScript name can then never silently replace each other.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -27,6 +28,13 @@ DEFAULT_FONT = PACKAGED_FONTS / "UnionSerifSC-Regular.ttf"
 # allow-list keeps a mistaken setting from reading arbitrary files. WORKFLOW_FONT_DIRS adds folders.
 SYSTEM_FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 FONT_SUFFIXES = (".ttf", ".ttc")
+
+# Fallback fonts for the rare CJK characters (Extensions B–F) the main fonts lack: WORKFLOW_FALLBACK_FONTS,
+# paths separated by os.pathsep, tried in order; unset, Debian's fonts-hanazono HanaMinB when installed;
+# empty, none (such characters are then refused at input, as before).
+HANAZONO_B = Path("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf")
+
+log = logging.getLogger(__name__)
 
 
 class FontError(ValueError):
@@ -53,17 +61,70 @@ class Face:
     packaged: bool
 
     def missing(self, text: str) -> list[str]:
-        """Characters of ``text`` the font would draw as blanks (whitespace aside), in order, once each."""
+        """Characters of ``text`` neither this font nor a fallback font has (they would draw as blanks;
+        whitespace aside), in order, once each. The fallbacks are loaded only when the font lacks one."""
         cmap = self.cmap
         seen: dict[str, None] = {}
         for ch in text:
             if ord(ch) not in cmap and not ch.isspace():
                 seen.setdefault(ch, None)
+        if seen:
+            spare = fallbacks()
+            return [ch for ch in seen if not any(ord(ch) in f.cmap for f in spare)]
         return list(seen)
+
+    def runs(self, text: str) -> list[tuple[str, str]]:
+        """``text`` split into (font name, piece) runs: each character in this font when it has it, else in
+        the first fallback that has it; one no font has stays in this font (checked before drawing)."""
+        cmap = self.cmap
+        if all(ord(ch) in cmap or ch.isspace() for ch in text):  # the usual case: no fallback is even loaded
+            return [(self.name, text)]
+        spare = fallbacks()
+        out: list[tuple[str, str]] = []
+        for ch in text:
+            code = ord(ch)
+            name = self.name
+            if ch.isspace() and out:
+                name = out[-1][0]
+            elif code not in cmap:
+                name = next((f.name for f in spare if code in f.cmap), self.name)
+            if out and out[-1][0] == name:
+                out[-1] = (name, out[-1][1] + ch)
+            else:
+                out.append((name, ch))
+        return out
 
 
 _faces: dict[tuple[str, int], Face] = {}
+_by_name: dict[str, Face] = {}
 _lock = threading.Lock()
+_fallbacks: dict[str, list[Face]] = {}  # keyed by the setting's value
+
+
+def named(name: str) -> Face | None:
+    """The registered face drawn as ``name`` (None for a font not registered here, e.g. Helvetica)."""
+    return _by_name.get(name)
+
+
+def fallbacks() -> list[Face]:
+    """The configured fallback fonts, registered once per setting value. A file that does not exist is
+    left out (its characters are then refused at input, as without a fallback); one that cannot be used
+    (outside the allowed folders, CFF outlines) is left out with a warning."""
+    setting = os.environ.get("WORKFLOW_FALLBACK_FONTS")
+    if setting is None:
+        setting = str(HANAZONO_B) if HANAZONO_B.is_file() else ""
+    found = _fallbacks.get(setting)
+    if found is None:
+        found = []
+        for spec in filter(None, setting.split(os.pathsep)):
+            if not _parse(spec)[0].is_file():
+                continue
+            try:
+                found.append(face(spec))
+            except FontError as error:
+                log.warning("fallback font left out: %s", error)
+        _fallbacks[setting] = found
+    return found
 
 
 def allowed_dirs() -> list[Path]:
@@ -112,7 +173,9 @@ def _register(path: Path, index: int) -> Face:
     except TTFError as error:  # CFF outlines, restricted embedding (fsType), a broken file
         raise FontError(f"{path}#{index}: {error}") from error
     pdfmetrics.registerFont(font)
-    return Face(name=name, path=path, index=index, cmap=font.face.charToGlyph, packaged=path == DEFAULT_FONT)
+    found = Face(name=name, path=path, index=index, cmap=font.face.charToGlyph, packaged=path == DEFAULT_FONT)
+    _by_name[name] = found
+    return found
 
 
 def _utf16(value: int) -> str:

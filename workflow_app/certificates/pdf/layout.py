@@ -7,11 +7,13 @@ parses its text as markup; this small breaker works on plain strings and keeps C
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+
+from .fonts import named
 
 # A line never starts with these (closing punctuation, pause and stop marks) ...
 NO_START = frozenset("，。、；：！？）》」』”’〕】〉〗〙〛…‥·・％‰℃,.;:!?)]}%")
@@ -48,10 +50,49 @@ def _is_word_char(ch: str) -> bool:
     return ch.isascii() and not ch.isspace() and ch not in NO_START and ch not in NO_END
 
 
-def atoms(runs: Sequence[Run]) -> list[Atom]:
-    """Split runs into breakable atoms; a newline becomes an atom of its own (a forced break)."""
-    out: list[Atom] = []
+def font_runs(text: str, font: str) -> list[tuple[str, str]]:
+    """(font, piece) runs of ``text``: characters ``font`` lacks go to the fallback font that has them."""
+    found = named(font)
+    return found.runs(text) if found is not None and text else [(font, text)]
+
+
+def _by_font(runs: Sequence[Run]) -> list[Run]:
+    out: list[Run] = []
     for run in runs:
+        pieces = font_runs(run.text, run.font)
+        if len(pieces) == 1:
+            out.append(run)
+        else:
+            out.extend(replace(run, text=piece, font=font) for font, piece in pieces)
+    return out
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    """The drawn width of ``text``, each character measured in the font it is drawn with."""
+    return sum(char_width(c, f, size) for f, piece in font_runs(text, font) for c in piece)
+
+
+def draw_string(canvas: Canvas, x: float, y: float, text: str, font: str, size: float, anchor: str = "left",
+                char_space: float = 0.0) -> None:
+    """drawString / drawCentredString with the fallback fonts: ``anchor`` is left or centre."""
+    pieces = font_runs(text, font)
+    if anchor == "centre":
+        width = sum(char_width(c, f, size) for f, piece in pieces for c in piece)
+        x -= (width + char_space * max(len(text) - 1, 0)) / 2
+    obj = canvas.beginText(x, y)
+    if char_space:
+        obj.setCharSpace(char_space)
+    for f, piece in pieces:
+        obj.setFont(f, size)
+        obj.textOut(piece)
+    canvas.drawText(obj)
+
+
+def atoms(runs: Sequence[Run]) -> list[Atom]:
+    """Split runs into breakable atoms, each run first split by the font that has its characters; a newline
+    becomes an atom of its own (a forced break)."""
+    out: list[Atom] = []
+    for run in _by_font(runs):
         text, i, n = run.text, 0, len(run.text)
         while i < n:
             j = i + 1
