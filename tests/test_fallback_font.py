@@ -21,7 +21,7 @@ from workflow_app.certificates.pdf import (
     render_approval_form,
     render_certificates,
 )
-from workflow_app.certificates.pdf.fonts import HANAZONO_B, face, fallbacks
+from workflow_app.certificates.pdf.fonts import HANAZONO_B, FontError, face, fallbacks
 from workflow_app.certificates.pdf.layout import char_width, font_runs, text_width
 from workflow_app.certificates.printable import unprintable
 
@@ -120,3 +120,12 @@ def test_without_the_fallback_font_rare_characters_are_refused_as_before(app, mo
     with pytest.raises(MissingGlyphs) as refused:
         check_fonts([page(NAME)])
     assert refused.value.characters == list(RARE)
+
+
+def test_a_fallback_outside_the_allowed_folders_is_left_out(monkeypatch, tmp_path):
+    stray = tmp_path / "Stray.ttf"
+    stray.write_bytes(b"never parsed: the folder is not allowed")
+    monkeypatch.setenv("WORKFLOW_FALLBACK_FONTS", str(stray))
+    assert fallbacks() == []
+    with pytest.raises(FontError, match="fonts must live in one of"):
+        face(str(stray))

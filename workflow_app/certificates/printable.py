@@ -1,8 +1,9 @@
 """Which typed characters the printed documents cannot draw, checked when they are typed.
 
 The certificate, the approval form (推荐审批表), the recommendation form and the notice embed CJK fonts
-(the packaged Union Serif SC, or a site's own). A character none of them has would be refused at print
-time, after three levels of review; a field whose text is printed refuses it at input instead, naming the
+(the packaged Union Serif SC, or a site's own), with the fallback fonts (WORKFLOW_FALLBACK_FONTS, e.g.
+HanaMinB for CJK Extensions B–F) for the characters they lack. A character none of them has would be refused
+at print time, after three levels of review; a field whose text is printed refuses it at input instead, naming the
 characters, so the chair can write the name as the ID card does or ask for a font that has it."""
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ def _faces() -> list[Face]:
 
 
 def unprintable(text: str) -> list[str]:
-    """Characters of ``text`` some printing font lacks, in order, each once (after the PDF layer's own
-    cleaning: NFC, control and format characters such as right-to-left marks dropped)."""
+    """Characters of ``text`` some printing font lacks and no fallback font has, in order, each once (after
+    the PDF layer's own cleaning: NFC, control and format characters such as right-to-left marks dropped)."""
     cleaned = clean(text, keep_newlines=True)
     missing: dict[str, None] = {}
     for font in _faces():
