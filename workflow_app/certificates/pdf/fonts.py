@@ -117,10 +117,9 @@ def fallbacks() -> list[Face]:
     if found is None:
         found = []
         for spec in filter(None, setting.split(os.pathsep)):
-            if not _parse(spec)[0].is_file():
-                continue
             try:
-                found.append(face(spec))
+                if _parse(spec)[0].is_file():
+                    found.append(face(spec))
             except FontError as error:
                 log.warning("fallback font left out: %s", error)
         _fallbacks[setting] = found
