@@ -89,6 +89,19 @@ def organisation_fields(**overrides) -> dict:
     return fields
 
 
+def edit_form(nomination: Nomination, **overrides) -> dict:
+    """The edit form as the browser would post it, from the row's current values."""
+    data = {}
+    for name in ("nominee_name", "gender", "ethnicity", "birth_date", "political_status", "education", "work_unit",
+                 "post", "id_number", "phone", "category", "started_work_on", "honors_held", "deeds_summary",
+                 "deeds_full"):
+        value = getattr(nomination, name)
+        data[name] = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else value)
+    data["version"] = nomination.version
+    data.update(overrides)
+    return data
+
+
 def nomination(campaign_, code: str, unit, chair, **overrides) -> Nomination:
     """A complete draft, ready to submit."""
     kind = honor(code)

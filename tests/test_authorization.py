@@ -154,19 +154,6 @@ def stored_files(app) -> set[str]:
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
 
-def person_form(nomination: Nomination, **overrides) -> dict:
-    """The edit form as the browser would post it, from the row's current values."""
-    data = {}
-    for name in ("nominee_name", "gender", "ethnicity", "birth_date", "political_status", "education", "work_unit",
-                 "post", "id_number", "phone", "category", "started_work_on", "honors_held", "deeds_summary",
-                 "deeds_full"):
-        value = getattr(nomination, name)
-        data[name] = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else value)
-    data["version"] = nomination.version
-    data.update(overrides)
-    return data
-
-
 # ---------------------------------------------------------------- pages
 @pytest.mark.parametrize("username", PEOPLE)
 @pytest.mark.parametrize("state", ["draft", "township_review"])
@@ -196,7 +183,8 @@ def test_only_the_nominating_chair_edits_and_only_drafts_or_returned_nominations
     login_as(username)
     before = snapshot(nomination)
     form_page = client.get(f"/nominations/{nomination.id}/edit")
-    saved = client.post(f"/nominations/{nomination.id}/edit", data=person_form(nomination, nominee_name="冒名顶替"))
+    saved = client.post(f"/nominations/{nomination.id}/edit",
+                        data=factories.edit_form(nomination, nominee_name="冒名顶替"))
     after = snapshot(nomination)
     if username in EDITORS[state]:
         assert (form_page.status_code, saved.status_code) == (200, 302)

@@ -14,19 +14,6 @@ from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
 
 
-def person_form(nomination: Nomination, **overrides) -> dict:
-    """The edit form as the browser posts it, from the row's current values."""
-    data = {}
-    for name in ("nominee_name", "gender", "ethnicity", "birth_date", "political_status", "education", "work_unit",
-                 "post", "id_number", "phone", "category", "started_work_on", "honors_held", "deeds_summary",
-                 "deeds_full"):
-        value = getattr(nomination, name)
-        data[name] = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else value)
-    data["version"] = nomination.version
-    data.update(overrides)
-    return data
-
-
 @pytest.fixture
 def draft(world) -> Nomination:
     item = factories.nomination(world.campaign, "outstanding_union_worker", world.branch1, world.chair1,
@@ -41,7 +28,7 @@ def stored(nomination: Nomination) -> Nomination:
 
 
 def autosave(client, nomination: Nomination, **changes):
-    return client.post(f"/nominations/{nomination.id}/autosave", data=person_form(nomination, **changes),
+    return client.post(f"/nominations/{nomination.id}/autosave", data=factories.edit_form(nomination, **changes),
                        headers={"Accept": "application/json"})
 
 
@@ -56,7 +43,7 @@ def test_the_chair_s_draft_is_saved_and_the_new_version_returned(client, world, 
     row = stored(draft)
     assert row.deeds_summary == "新写的事迹，还没按保存。" and row.version == before + 1 and row.state == "draft"
     # The page then carries the new version: the Save button still works after an autosave.
-    response = client.post(f"/nominations/{draft.id}/edit", data=person_form(row, deeds_summary="再改一次。"))
+    response = client.post(f"/nominations/{draft.id}/edit", data=factories.edit_form(row, deeds_summary="再改一次。"))
     assert response.status_code == 302 and stored(draft).deeds_summary == "再改一次。"
 
 
@@ -90,7 +77,7 @@ def test_an_id_number_taken_in_the_campaign_is_refused_like_the_save_button_does
 
 def test_a_stale_page_does_not_overwrite_a_newer_save(client, world, draft, login_as):
     login_as("chair1")
-    stale = person_form(draft)
+    stale = factories.edit_form(draft)
     assert autosave(client, draft, deeds_summary="第一个标签页保存的。").status_code == 200
     response = client.post(f"/nominations/{draft.id}/autosave", data={**stale, "deeds_summary": "旧标签页的。"})
     assert response.status_code == 409 and response.get_json()["saved"] is False
@@ -124,7 +111,7 @@ def test_only_the_unit_s_chair_may_autosave(client, world, draft, login_as, user
 
 def test_a_missing_nomination_is_404_and_a_lost_session_401(client, world, draft, login_as):
     login_as("chair1")
-    response = client.post("/nominations/999999/autosave", data=person_form(draft))
+    response = client.post("/nominations/999999/autosave", data=factories.edit_form(draft))
     assert response.status_code == 404 and response.get_json()["saved"] is False
     client.post("/logout")
     response = autosave(client, draft, deeds_summary="登录过期后的改动。")
