@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -172,3 +173,20 @@ def test_chair_can_withdraw_before_a_decision(client, world, login_as):
     act(client, nomination, "withdraw", "调整人选")
     db.session.refresh(nomination)
     assert nomination.state == "withdrawn"
+
+
+def test_a_chair_is_offered_only_the_campaigns_of_their_own_county(client, world, login_as):
+    """In a province every county runs a campaign of the same name: the form lists the chair's own."""
+    from workflow_app.orgs.services import create_unit
+
+    other_county = create_unit(level="county", code="411625", name="项城市总工会")
+    elsewhere = factories.campaign(other_county)  # the same name and year as world.campaign
+    db.session.commit()
+    login_as("chair1")
+    page = client.get("/nominations/new").get_data(as_text=True)
+    menu = re.search(r'<select[^>]*name="campaign_id".*?</select>', page, re.S).group(0)
+    assert re.findall(r'value="(\d+)"', menu) == [str(world.campaign.id)] and elsewhere.id != world.campaign.id
+    honor = factories.honor("outstanding_union_worker")
+    response = client.get(f"/nominations/new/details?campaign_id={elsewhere.id}&honor_type_id={honor.id}"
+                          f"&org_unit_id={world.branch1.id}")
+    assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True)

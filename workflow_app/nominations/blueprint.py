@@ -70,10 +70,14 @@ def load_visible(nomination_id: int) -> Nomination:
     return nomination
 
 
-def open_campaigns() -> list[Campaign]:
+def open_campaigns(units: list[OrgUnit]) -> list[Campaign]:
+    """Campaigns open today that ``units`` take part in: those of their own county (in a province, other
+    counties' campaigns often carry the same name)."""
     today = china_today()
+    counties = {unit_id for unit in units for unit_id in unit.ancestor_ids}
     return list(db.session.scalars(
-        select(Campaign).where(Campaign.opens_on <= today, Campaign.closes_on >= today).order_by(Campaign.year.desc())
+        select(Campaign).where(Campaign.opens_on <= today, Campaign.closes_on >= today,
+                               Campaign.county_id.in_(counties)).order_by(Campaign.year.desc(), Campaign.id)
     ))
 
 
@@ -114,7 +118,7 @@ def _selector() -> tuple[NewNominationForm, dict]:
     units = submitting_units(current_user)
     if not units:
         abort(403, _("Only a branch chair can create nominations."))
-    campaigns = open_campaigns()
+    campaigns = open_campaigns(units)
     honor_types = {ht.id: ht for c in campaigns for ht in c.honor_types if ht.active}
     form = NewNominationForm(request.args, meta={"csrf": False})
     form.campaign_id.choices = [SelectChoice(c.id, f"{c.year} {c.name}") for c in campaigns]
