@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import astuple
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -17,7 +18,7 @@ from workflow_app.certificates.forms_data import approval_form_data
 from workflow_app.certificates.models import Certificate
 from workflow_app.certificates.pdf import MissingGlyphs, render_approval_form
 from workflow_app.certificates.printing import print_certificates
-from workflow_app.certificates.services import batch_query, find_by_number, find_by_token, record_prints
+from workflow_app.certificates.services import batch_query, find_by_number, record_prints, verified_by_token
 from workflow_app.certificates.storage import stored_pdf
 from workflow_app.core.timeutil import utcnow
 from workflow_app.extensions import db, limiter
@@ -184,13 +185,11 @@ def print_batch():
 
 @bp.route("/verify/<token>")
 def verify(token: str):
-    certificate = find_by_token(token)
+    certificate = verified_by_token(token)
     if certificate is None:
         return render_template("certificates/verify.html", certificate=None, searched=True), 404
     # Everything the page prints, read just now: a revocation shows on the next request.
-    shown = (certificate.id, certificate.recipient, certificate.honor_name, certificate.issuer,
-             certificate.issued_on, certificate.number, certificate.revoked_at)
-    return render_cached(shown, "certificates/verify.html", certificate=certificate)
+    return render_cached(astuple(certificate), "certificates/verify.html", certificate=certificate)
 
 
 @bp.route("/verify", methods=["GET"])

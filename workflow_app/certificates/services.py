@@ -6,6 +6,7 @@ import secrets
 import string
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -17,6 +18,7 @@ from workflow_app.campaigns.models import HonorType
 from workflow_app.certificates.models import Certificate, PrintLog
 from workflow_app.certificates.numbering import format_number, next_sequence
 from workflow_app.core import faults
+from workflow_app.core.sql import plain_connection
 from workflow_app.core.text import forbidden_characters
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
@@ -93,10 +95,43 @@ _BY_TOKEN = (select(Certificate).where(Certificate.token == bindparam("token"))
              .options(lazyload(Certificate.nomination), lazyload(Certificate.honor_type)))
 
 
+def _usable_token(token: str) -> bool:
+    return bool(token) and len(token) <= 64 and not forbidden_characters(token)  # PostgreSQL refuses NUL
+
+
 def find_by_token(token: str) -> Certificate | None:
-    if not token or len(token) > 64 or forbidden_characters(token):  # PostgreSQL refuses NUL in a parameter
+    return db.session.scalar(_BY_TOKEN, {"token": token}) if _usable_token(token) else None
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What the public verification page prints: the certificate's frozen text, nothing else."""
+
+    id: int
+    recipient: str
+    honor_name: str
+    issuer: str
+    issued_on: date
+    number: str
+    revoked_at: datetime | None
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+_VERIFIED = select(*(getattr(Certificate, name) for name in Verified.__dataclass_fields__)).where(
+    Certificate.token == bindparam("token"))
+
+
+def verified_by_token(token: str) -> Verified | None:
+    """The busiest public page's one read, as a plain row (no ORM session): a QR scan costs little more
+    than the bare-Flask floor's lookup."""
+    if not _usable_token(token):
         return None
-    return db.session.scalar(_BY_TOKEN, {"token": token})
+    with plain_connection() as connection:
+        row = connection.execute(_VERIFIED, {"token": token}).first()
+    return Verified(*row) if row is not None else None
 
 
 def find_by_number(number: str, check_code: str) -> Certificate | None:
