@@ -49,6 +49,7 @@ PUBLIC = {
     "certificates.verify": "a certificate's public check by its random token (printed as a QR code)",
     "notice.object_to": "the public objection form of a nominee under notice (404 otherwise)",
     "api.verify_token": "the JSON form of the public certificate check by token",
+    "auth.language_link": "a visitor's display language (the argument is a language code, no object)",
 }
 # Walked elsewhere, with what the route takes instead of a session: the API's bearer tokens.
 WALKED_ELSEWHERE = {

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from flask import template_rendered
@@ -45,17 +46,26 @@ def test_a_revocation_shows_on_the_next_request_though_the_page_was_cached(app, 
     assert len(seen) == 2
 
 
-def test_each_visitor_gets_a_csrf_token_of_their_own_that_works(app, world):
+def test_a_public_page_sets_no_cookie_and_its_language_links_work(app, world):
+    """A QR scan leaves no cookie behind: the page has no form that needs a CSRF token."""
     app.config["WTF_CSRF_ENABLED"] = True
     url = f"/verify/{certified(world).token}"
-    first, second = app.test_client(), app.test_client()
-    mine = TOKEN.search(first.get(url).get_data(as_text=True)).group(1)
-    page = second.get(url).get_data(as_text=True)
-    theirs = TOKEN.search(page).group(1)
-    assert CSRF_MARKER not in page and mine != theirs
-    assert second.post("/language", data={"locale": "en", "next": url, "csrf_token": mine}).status_code == 400
-    assert second.post("/language", data={"locale": "en", "next": url, "csrf_token": theirs}).status_code == 302
-    assert 'lang="en"' in second.get(url).get_data(as_text=True)
+    visitor = app.test_client()
+    response = visitor.get(url)
+    page = response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers and "csrf_token" not in page and CSRF_MARKER not in page
+    link = html.unescape(re.search(r'href="([^"]+)"[^>]*data-locale="en"', page).group(1))
+    assert visitor.get(link).headers["Location"] == url
+    assert 'lang="en"' in visitor.get(url).get_data(as_text=True)
+    assert visitor.get("/language/fr").status_code == 404
+
+
+def test_a_language_link_changes_nothing_for_someone_logged_in(app, client, world, login_as):
+    """A GET never writes: a user's saved language changes through the footer's form, with its token."""
+    login_as("county")
+    assert client.get("/language/en?next=/todo/").status_code == 302
+    assert 'lang="zh-CN"' in client.get("/todo/").get_data(as_text=True)
+    assert 'id="language-form"' in client.get("/todo/").get_data(as_text=True)
 
 
 def test_the_cached_page_follows_each_visitors_language(app, world):

@@ -62,21 +62,27 @@ def _here() -> str | None:
     return request.full_path.rstrip("?")
 
 
+def seconds_away(now: int) -> int | None:
+    """Seconds since the session's last recorded request, or None when it records none."""
+    last_seen = session.get("last_seen")
+    return now - last_seen if isinstance(last_seen, int) else None
+
+
 @bp.before_app_request
 def session_rules():
     """Idle timeout, then the forced password change, for every page of a logged-in user."""
     if request.endpoint in ("static", "bootstrap.static") or not current_user.is_authenticated:
         return None
     now = int(time.time())
-    last_seen = session.get("last_seen")
-    if not isinstance(last_seen, int) or now - last_seen > current_app.config["IDLE_TIMEOUT_MINUTES"] * 60:
+    away = seconds_away(now)
+    if away is None or away > current_app.config["IDLE_TIMEOUT_MINUTES"] * 60:
         events.record_event("session_expired", user=current_user)
         db.session.commit()
         logout_user()
         session.clear()
         flash(_("You were away for a while, so you were logged out. Please log in again."), "warning")
         return redirect(url_for("auth.login", next=_here()))
-    if now - last_seen >= LAST_SEEN_RESOLUTION:
+    if away >= LAST_SEEN_RESOLUTION:
         session["last_seen"] = now
     if current_user.must_change_password and request.endpoint not in OPEN_DURING_FORCED_CHANGE:
         return redirect(url_for("auth.change_password", next=_here()))
@@ -132,6 +138,18 @@ def language():
             current_user.locale = form.locale.data
             db.session.commit()
     return redirect(safe_next(form.next.data) or url_for("auth.index"))
+
+
+@bp.route("/language/<locale>")
+def language_link(locale: str):
+    """The footer's language links for visitors who are not logged in: a public page then needs no form,
+    no CSRF token and so no cookie until the visitor picks a language (a QR scan sets none). Only the
+    visitor's own display preference changes; a user's saved choice goes through the form (POST, CSRF)."""
+    if locale not in LOCALES:
+        abort(404)
+    if not current_user.is_authenticated:
+        session["locale"] = locale
+    return redirect(safe_next(request.args.get("next")) or url_for("auth.index"))
 
 
 @bp.route("/account")
