@@ -623,6 +623,7 @@ def test_the_public_page_comes_in_pages_and_names_townships_without_a_query_per_
     other = factories.nomination(world.campaign, "outstanding_union_worker", world.branch2, world.chair2,
                                  nominee_name="丙三", id_number=factories.id_number())
     bring_to(other, "public_notice", SECOND_TOWNSHIP)
+    client.get("/notice")  # closes what is due: both measures then skip that check alike
     with count_queries() as two_nominees:
         first = client.get("/notice").get_data(as_text=True)
     with count_queries() as one_nominee:

@@ -16,11 +16,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config)
 
-    from workflow_app import i18n, web
+    from workflow_app import i18n, pagecache, web
+    from workflow_app.core import generation
     from workflow_app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    generation.install(db.session.session_factory.class_)  # every committed write changes the generation
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    app.before_request(pagecache.serve_kept_page)  # first: a kept page is answered before the user loads
     app.before_request(web.refuse_unnamed_fields)  # before the CSRF check, which trips over them
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)

@@ -18,6 +18,10 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _falsy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"0", "false", "no", "off"}
+
+
 def _demo_secret(instance_path: Path) -> str:
     """A random secret kept in the instance folder, so demo sessions survive a restart."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -115,6 +119,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "PAGE_SIZE": 20,
+        # Keep rendered to-do pages in each worker's memory, keyed by the data's generation (pagecache.py).
+        "PAGE_CACHE": not _falsy(env.get("WORKFLOW_PAGE_CACHE")),
+        "PAGE_CACHE_SIZE": int(env.get("WORKFLOW_PAGE_CACHE_SIZE") or 2048),
         # Number of reverse proxies in front of the app (0: none). Only set it when there is one,
         # or clients could forge their address in X-Forwarded-For.
         "PROXY_HOPS": int(env.get("WORKFLOW_PROXY_HOPS") or 0),

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from states.nomination import ConcurrentChange, TransitionRefused, fire, open_objections
 from workflow_app.auth.models import User
 from workflow_app.campaigns.models import Campaign, HonorType
-from workflow_app.core import timeutil
+from workflow_app.core import generation, timeutil
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.services import NominationError, store_upload, upload_folder
@@ -53,6 +53,10 @@ def close_due_notices(today: date | None = None) -> int:
     version column refuses the second write) or one no longer possible is skipped, so every notice
     ends exactly once however many of these run together."""
     today = today or timeutil.china_today()
+    checked = (generation.current(), today)
+    memo = current_app.extensions.setdefault("notices_checked", set())
+    if checked[0] is not None and checked in memo:
+        return 0  # nothing was due at this generation today, and nothing has changed since
     closed = 0
     for nomination_id in due_notice_ids(today):
         nomination = db.session.get(Nomination, nomination_id)
@@ -67,6 +71,9 @@ def close_due_notices(today: date | None = None) -> int:
             log.info("notice of nomination %s not closed here: %s", nomination_id, reason)
             continue
         notify_transition(entry)  # after the commit: the chair learns the honor is approved
+    if not closed:
+        memo.clear()  # only the latest generation matters
+        memo.add(checked)
     return closed
 
 

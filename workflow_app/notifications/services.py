@@ -252,12 +252,19 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
     return and_(Nomination.state.in_(WAITING_STATES), or_(*parts)) if parts else false()
 
 
-def is_overdue(nomination: Nomination, now: datetime) -> bool:
-    """The same rule as ``overdue_clause``, for rows already loaded."""
+def overdue_from(nomination: Nomination) -> datetime | None:
+    """The moment after which ``nomination`` counts as overdue, or None when it never will as it is."""
     days = nomination.campaign.reminder_days
     since = nomination.state_since or nomination.updated_at
-    return (nomination.state in WAITING_STATES and bool(days) and days > 0 and since is not None
-            and since < now - timedelta(days=days))
+    if nomination.state not in WAITING_STATES or not days or days <= 0 or since is None:
+        return None
+    return since + timedelta(days=days)
+
+
+def is_overdue(nomination: Nomination, now: datetime) -> bool:
+    """The same rule as ``overdue_clause``, for rows already loaded."""
+    moment = overdue_from(nomination)
+    return moment is not None and moment < now
 
 
 def send_reminders(*, now: datetime | None = None) -> int:

@@ -13,7 +13,8 @@ from workflow_app.nominations.forms import DeleteForm
 from workflow_app.nominations.queries import ListFilters, todo_page
 from workflow_app.nominations.services import NominationError
 from workflow_app.notice.services import close_due_notices
-from workflow_app.notifications.services import is_overdue
+from workflow_app.notifications.services import overdue_from
+from workflow_app.pagecache import render_user_page
 from workflow_app.policy import delegated_reviews, submitting_units
 from workflow_app.review import services
 from workflow_app.web import remember_todo_count
@@ -30,11 +31,14 @@ def todo():
     if not filters.narrows:
         remember_todo_count(page.total)
     now = utcnow()
-    overdue_ids = {n.id for n in page.items if is_overdue(n, now)}
+    overdue = {n.id: overdue_from(n) for n in page.items}
+    overdue_ids = {key for key, moment in overdue.items() if moment is not None and moment < now}
+    # Kept until the data change or the first row shown turns overdue.
+    expires = min((moment for moment in overdue.values() if moment is not None and moment >= now), default=None)
     county = any(a.org_unit.level == "county" and a.role in ("admin", "reviewer") for a in current_user.roles)
-    return render_template("review/todo.html", page=page, filters=filters, **filter_options(),
-                           can_create=bool(submitting_units(current_user)), overdue_ids=overdue_ids,
-                           show_late_units=county, bulk=_reviews(current_user), bulk_form=DeleteForm())
+    return render_user_page("review/todo.html", expires=expires, page=page, filters=filters, **filter_options(),
+                            can_create=bool(submitting_units(current_user)), overdue_ids=overdue_ids,
+                            show_late_units=county, bulk=_reviews(current_user))
 
 
 def _reviews(user) -> bool:
