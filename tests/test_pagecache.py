@@ -13,8 +13,6 @@ from tests.test_certificates import certified
 from workflow_app.extensions import db
 from workflow_app.pagecache import CSRF_MARKER
 
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
 
 def renders(app):
     """The templates rendered while the block runs (a page from the cache renders none)."""
