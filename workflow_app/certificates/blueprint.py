@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from dataclasses import astuple
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -189,7 +188,7 @@ def verify(token: str):
     if certificate is None:
         return render_template("certificates/verify.html", certificate=None, searched=True), 404
     # Everything the page prints, read just now: a revocation shows on the next request.
-    return render_cached(astuple(certificate), "certificates/verify.html", certificate=certificate)
+    return render_cached(certificate, "certificates/verify.html", certificate=certificate)
 
 
 @bp.route("/verify", methods=["GET"])

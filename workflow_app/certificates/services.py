@@ -6,8 +6,8 @@ import secrets
 import string
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, select
@@ -103,9 +103,9 @@ def find_by_token(token: str) -> Certificate | None:
     return db.session.scalar(_BY_TOKEN, {"token": token}) if _usable_token(token) else None
 
 
-@dataclass(frozen=True)
-class Verified:
-    """What the public verification page prints: the certificate's frozen text, nothing else."""
+class Verified(NamedTuple):
+    """What the public verification page prints: the certificate's frozen text, nothing else (a tuple:
+    the page's cache key as it is)."""
 
     id: int
     recipient: str
@@ -120,7 +120,7 @@ class Verified:
         return self.revoked_at is not None
 
 
-_VERIFIED = select(*(getattr(Certificate, name) for name in Verified.__dataclass_fields__)).where(
+_VERIFIED = select(*(getattr(Certificate, name) for name in Verified._fields)).where(
     Certificate.token == bindparam("token"))
 
 
