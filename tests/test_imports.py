@@ -269,3 +269,14 @@ def test_every_problem_of_a_row_is_listed_at_once(client, world, login_as):
     assert page.count('<td data-label="行">2</td>') == 3  # the code, the missing name, the unknown level
     users = upload(client, "users", workbook(USER_HEADERS, [["a b", "", "x", "老板", "411624100", None]]))
     assert users.get_data(as_text=True).count('<td data-label="行">2</td>') == 4  # name, username, e-mail, role
+
+
+def test_a_cell_with_invisible_control_characters_is_refused_by_row_and_column(client, world, login_as):
+    """An .xlsx can hold C1 controls (U+0080–U+009F are legal XML): pasted in, unseen, refused like the forms do."""
+    login_as("admin")
+    before = counts()
+    rows = [UNITS[1], ["411624D03", "县\x85第一中学工会", "branch", "411624"]]
+    page = upload(client, "units", workbook(UNIT_HEADERS, rows)).get_data(as_text=True)
+    assert 'id="import-errors"' in page and 'id="confirm-import"' not in page
+    assert "<td data-label=\"行\">3</td><td data-label=\"列\">单位名称</td>" in page and "U+0085" in page
+    assert counts() == before

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from workflow_app.core.text import code_points, forbidden_characters
 from workflow_app.core.xlsx import NotAWorkbook, WorkbookTooLarge, read_rows
 from workflow_app.web import LOCALES
 
@@ -137,11 +138,18 @@ def read_records(filename: str, content: bytes, columns: list[ImportColumn]) -> 
 
 def check_required(record: Record, columns: list[ImportColumn], errors: list[RowError],
                    limits: dict[str, int]) -> bool:
-    """Required cells filled and no cell too long; adds the errors and says whether the row passed."""
+    """Required cells filled, no cell too long and none with invisible control characters (the forms refuse
+    them too); adds the errors and says whether the row passed."""
     passed = True
     for column in columns:
         value = record.values.get(column.key, "")
-        if column.required and not value:
+        hidden = forbidden_characters(value)
+        if hidden:
+            errors.append(RowError(record.row, str(column.label), _(
+                "This cell contains invisible control characters (%(codes)s); delete them and import again.",
+                codes=code_points(hidden))))
+            passed = False
+        elif column.required and not value:
             errors.append(RowError(record.row, str(column.label), _("This cell must be filled in.")))
             passed = False
         elif column.key in limits and len(value) > limits[column.key]:
