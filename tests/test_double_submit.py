@@ -174,3 +174,16 @@ def test_saving_a_nomination_edit_twice_saves_once_and_the_second_is_told(send_t
     assert categories(said) == [["danger"], ["success"]]
     saved = db.session.get(Nomination, nomination.id)
     assert (saved.nominee_name, saved.version) == ("马金花", version + 1)
+
+
+def test_an_objection_entered_by_the_county_twice_is_one_objection(send_twice, world):
+    """A letter typed in by a county reviewer, the form sent twice (a double click, a resend after a timeout)."""
+    nomination = bring_to(factories.nomination(world.campaign, "outstanding_union_worker", world.branch1,
+                                               world.chair1), "public_notice")
+    responses, _said = send_twice("county", f"/nominations/{nomination.id}",
+                                  f"/nominations/{nomination.id}/objections",
+                                  {"channel": "letter", "objector_name": "李四", "objector_contact": "县城关镇",
+                                   "text": "来信反映事迹不实"})
+    assert [r.status_code for r in responses] == [302, 302]
+    assert db.session.scalar(select(func.count(Objection.id))) == 1
+    assert audit_count(nomination.id, "raise_objection") == 1

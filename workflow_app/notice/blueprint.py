@@ -19,7 +19,7 @@ from workflow_app.extensions import db, limiter
 from workflow_app.nominations.forms import DeleteForm
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.queries import Page
-from workflow_app.nominations.services import NominationError
+from workflow_app.nominations.services import NominationError, form_key
 from workflow_app.notice import services
 from workflow_app.notice.forms import EnteredObjectionForm, HolidayForm, ObjectionForm
 from workflow_app.notice.models import Holiday, Objection
@@ -119,7 +119,8 @@ def enter_objection(nomination_id: int):
     try:
         services.record_objection(nomination, name=form.objector_name.data, contact=form.objector_contact.data,
                                   text=form.text.data, upload=form.attachment.data, channel=form.channel.data,
-                                  entered_by=current_user, client_ip=request.remote_addr)
+                                  entered_by=current_user, client_ip=request.remote_addr,
+                                  key=form_key(form.form_key.data))
     except (NominationError, TransitionRefused) as error:
         flash(str(error.message), "danger")
     else:

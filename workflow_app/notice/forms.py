@@ -40,6 +40,7 @@ class EnteredObjectionForm(_ObjectionFields):
 
     channel = SelectField(_l("Received by"), validators=[DataRequired()],
                           choices=[SelectChoice("phone", _l("Phone")), SelectChoice("letter", _l("Letter"))])
+    form_key = HiddenField()  # sent twice (a double click, a resend), it still records one objection
 
 
 class HolidayForm(Form):

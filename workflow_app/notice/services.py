@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
@@ -295,6 +295,7 @@ class NominationPanel:
     under_investigation: bool
     result: object
     people: dict[int, str]
+    form_key: str = field(default_factory=lambda: uuid.uuid4().hex)  # of the form to enter one
 
 
 def nomination_panel(user, nomination: Nomination) -> NominationPanel:
