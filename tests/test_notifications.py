@@ -277,6 +277,44 @@ def test_a_failing_smtp_server_does_not_undo_the_transition(client, world, login
     assert len(rows) == 1 and rows[0].emailed_at is None
 
 
+def test_email_that_failed_is_sent_once_when_the_server_is_back(client, world, login_as, app, smtp_server):
+    """The SMTP server was down at the transition; the resend command (cron) delivers it later, once."""
+    working_port = app.config["MAIL_PORT"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        app.config.update(MAIL_PORT=probe.getsockname()[1], MAIL_TIMEOUT=2)  # nothing listens there
+    world.branch_reviewer1.email = "shahaijun@example.org"
+    nomination = new_nomination(world)
+    db.session.commit()
+    login_as("chair1")
+    assert post_event(client, nomination, "submit").status_code == 302
+    assert notifications()[0].emailed_at is None and not smtp_server.messages
+
+    app.config["MAIL_PORT"] = working_port
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reminders", "resend-email"])
+    assert result.exit_code == 0 and "1 e-mail(s) sent" in result.output
+    assert smtp_server.arrived.wait(5)
+    assert [recipients for recipients, _message in smtp_server.messages] == [["shahaijun@example.org"]]
+    db.session.expire_all()
+    assert notifications()[0].emailed_at is not None
+    assert "0 e-mail(s) sent" in runner.invoke(args=["reminders", "resend-email"]).output
+    assert len(smtp_server.messages) == 1
+
+
+def test_old_or_addressless_notifications_are_not_e_mailed_again(app, world, smtp_server):
+    from workflow_app.notifications.services import RESEND_WITHIN, resend_unsent_email
+
+    world.branch_reviewer1.email = "shahaijun@example.org"
+    long_ago = utcnow() - RESEND_WITHIN - timedelta(hours=1)
+    db.session.add_all([
+        Notification(user_id=world.branch_reviewer1.id, kind="reminder", params={"count": 1}, created_at=long_ago),
+        Notification(user_id=world.chair1.id, kind="reminder", params={"count": 1}, created_at=utcnow()),  # no address
+    ])
+    db.session.commit()
+    assert resend_unsent_email() == 0 and not smtp_server.messages
+
+
 def test_email_form_saves_the_address(client, world, login_as):
     login_as("branch1")
     client.post("/notifications/email", data={"email": "not an address"})

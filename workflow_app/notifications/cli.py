@@ -1,4 +1,5 @@
-"""``flask --app wsgi reminders send``: remind users of overdue to-dos, once per China day (cron)."""
+"""``flask --app wsgi reminders send``: remind users of overdue to-dos, once per China day (cron);
+``reminders resend-email``: send again the e-mail that failed."""
 
 from __future__ import annotations
 
@@ -16,3 +17,13 @@ def send_command() -> None:
 
     count = send_reminders()
     click.echo(f"{count} reminder(s) sent")
+
+
+@group.command("resend-email")
+def resend_email_command() -> None:
+    """E-mail again the notifications of the last two days whose e-mail failed (cron, e.g. every 10
+    minutes); each goes out once."""
+    from workflow_app.notifications.services import resend_unsent_email
+
+    count = resend_unsent_email()
+    click.echo(f"{count} e-mail(s) sent")

@@ -229,6 +229,28 @@ def email_notifications(rows: list[Notification]) -> None:
         current_app.logger.exception("notification e-mail failed")
 
 
+# E-mail that failed (the SMTP server down, a timeout) is sent again by ``reminders resend-email`` for this
+# long; older news is left to the in-app notification the reader already has.
+RESEND_WITHIN = timedelta(days=2)
+
+
+def resend_unsent_email(*, now: datetime | None = None) -> int:
+    """Send again the e-mail of recent notifications that never went out; returns how many went now.
+
+    Only rows whose reader has an address count (the others were never meant to be e-mailed); each row
+    is marked when its mail is accepted, so running this again sends nothing twice."""
+    if not mailer.mail_configured():
+        return 0
+    now = now or utcnow()
+    rows = list(db.session.scalars(
+        select(Notification).join(User, User.id == Notification.user_id)
+        .where(Notification.emailed_at.is_(None), Notification.created_at >= now - RESEND_WITHIN,
+               User.email.is_not(None), User.email != "")
+        .order_by(Notification.id)))
+    email_notifications(rows)
+    return sum(row.emailed_at is not None for row in rows)
+
+
 def unread_count(user: User) -> int:
     return db.session.scalar(select(func.count(Notification.id)).where(
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
