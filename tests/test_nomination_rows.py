@@ -4,6 +4,7 @@ template printed before: the same links, labels, masks and badges, and a nominee
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 from flask import render_template_string, url_for
 from flask_babel import gettext
@@ -62,3 +63,28 @@ def test_a_name_with_markup_is_shown_as_text_on_the_to_do_list(client, world, lo
     with client.application.test_request_context():
         direct = render_template_string("{{ _('County-direct') }}")
     assert re.search(rf'data-label="[^"]+">{re.escape(direct)}</td>', body)
+
+
+def pager_items(page: int, pages: int) -> list[str]:
+    """What the pager showed when it looped over every page: the first, the last and the pages within
+    two of the current one as links, an ellipsis three away."""
+    items = []
+    for number in range(1, pages + 1):
+        if number in (1, pages) or abs(number - page) <= 2:
+            items.append(str(number))
+        elif abs(number - page) == 3:
+            items.append("…")
+    return items
+
+
+def test_pager_shows_the_same_links_looping_over_a_few_numbers(app):
+    with app.test_request_context("/todo/?sort=name&select=all"):
+        pager = app.jinja_env.get_template("_macros.html").module.pager
+        for pages in range(1, 14):
+            for page in range(1, pages + 3):  # a page past the end too (a stale link)
+                html = str(pager(SimpleNamespace(page=page, pages=pages), "review.todo"))
+                expected = pager_items(page, pages) if pages > 1 else []  # one page: no pager
+                shown = re.findall(r'href="[^"]*page=(\d+)[^"]*">(\d+)</a>|(…)', html)
+                assert [number or ellipsis for _, number, ellipsis in shown] == expected, (page, pages)
+                assert all(f"?sort=name&amp;page={n}\"" in html for n in expected if n != "…"), html
+                assert "select" not in html
