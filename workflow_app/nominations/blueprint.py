@@ -52,6 +52,7 @@ from workflow_app.nominations.forms import (
 )
 from workflow_app.nominations.models import Attachment, Nomination
 from workflow_app.nominations.queries import ListFilters, next_todo_id, todo_ids, visible_page
+from workflow_app.nominations.rows import table_rows
 from workflow_app.notice.services import close_due_notices, nomination_panel
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.orgs.services import in_subtree
@@ -59,6 +60,7 @@ from workflow_app.policy import can_edit, can_view, is_unit_chair, submitting_un
 from workflow_app.web import MAX_ID, get_or_404
 
 bp = Blueprint("nominations", __name__, url_prefix="/nominations")
+bp.add_app_template_global(table_rows, "nomination_rows")  # nominations/_table.html, on lists of every area
 
 
 def load_visible(nomination_id: int) -> Nomination:
