@@ -19,6 +19,7 @@ import workflow_app
 from tests import factories
 from tests import test_authorization as authorization
 from tests.test_authorization import nomination_at
+from workflow_app.api.services import create_token
 from workflow_app.auth.models import AuthEvent, User
 from workflow_app.campaigns.models import Quota
 from workflow_app.core.forms import Form
@@ -66,6 +67,17 @@ def test_bulk_review_ignores_ids_that_are_not_plain_numbers(client, world, login
 def test_a_query_id_of_thousands_of_digits_names_nothing(client, world, login_as, path):
     login_as("admin")
     assert client.get(path).status_code < 500
+
+
+@pytest.mark.parametrize("parameter", ["county", "year", "quarter", "limit", "campaign"])
+def test_an_api_number_of_thousands_of_digits_is_a_bad_request_that_says_the_range(client, world, parameter):
+    """int() refused the 5,000 digits inside the API's own range check: a 500 (tests/test_fuzz_queries.py)."""
+    secret = create_token(world.county_reviewer, f"regression {parameter}", "read").secret
+    db.session.commit()
+    path = "/api/v1/statistics" if parameter in ("county", "year", "quarter") else "/api/v1/nominations"
+    response = client.get(f"{path}?{parameter}={THOUSANDS_OF_DIGITS}", headers={"Authorization": f"Bearer {secret}"})
+    body = response.get_json()
+    assert response.status_code == 400 and body["error"] == "invalid_parameter" and parameter in body["message"]
 
 
 def test_the_dashboard_export_with_a_year_of_thousands_of_digits_exports_this_year(client, world, login_as):

@@ -90,7 +90,8 @@ def _integer(name: str, low: int, high: int) -> int | None:
     raw = request.args.get(name, "")
     if raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+    # The length first: int() refuses more than 4,300 digits (a ValueError, a 500).
+    if not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > len(str(high)) or not low <= int(raw) <= high:
         raise ApiError(400, "invalid_parameter",
                        _("%(name)s must be a whole number from %(low)d to %(high)d.", name=name, low=low, high=high))
     return int(raw)
