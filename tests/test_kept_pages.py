@@ -231,10 +231,12 @@ def test_another_app_server_s_write_shows_at_once(app, client, world, tmp_path):
     login(client, "county")
     client.get("/todo/")
     assert "甲一" in client.get("/todo/").get_data(as_text=True)
+    # Ids read here: this app's rows touched inside the other app's context would load through its engine.
+    nomination_id, reviewer_id = nomination.id, world.county_reviewer.id
     other = _app(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "other")
     with other.app_context():
-        there = db.session.get(type(nomination), nomination.id)
-        fire(there, "approve", db.session.get(User, world.county_reviewer.id), "同意")
+        there = db.session.get(type(nomination), nomination_id)
+        fire(there, "approve", db.session.get(User, reviewer_id), "同意")
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
