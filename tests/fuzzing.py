@@ -9,6 +9,7 @@ texts of thousands of characters."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -143,6 +144,17 @@ def as_request_data(data: dict, file_fields: set[str]) -> dict:
         else:
             out[name] = value
     return out
+
+
+class ErrorLog(logging.Handler):
+    """The app's records at ERROR and above while it is attached (a fuzzed request may log none)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
 
 
 # ---------------------------------------------------------------- one rolled-back transaction per example

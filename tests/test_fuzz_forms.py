@@ -24,7 +24,6 @@ conftest.py (12, derandomized; HYPOTHESIS_PROFILE=explore for a long random sear
 from __future__ import annotations
 
 import io
-import logging
 import re
 import time
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ from tests.fuzzing import (
     ID,
     NUMBER,
     TEXT,
+    ErrorLog,
     alert_kinds,
     as_request_data,
     brief,
@@ -441,15 +441,6 @@ def test_every_json_endpoint_is_fuzzed(client):
 
 
 # ---------------------------------------------------------------- the fuzzing
-class _Errors(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
 def _log_in(app, route: Route, sessions: dict[str, str]) -> tuple[str | None, str | None]:
     """The session cookie of ``route.user``, after opening a page that carries a CSRF token; and the token.
     ``sessions`` keeps each person's cookie: everyone logs in once for the file."""
@@ -529,7 +520,7 @@ def test_no_input_makes_a_route_fail_or_change_what_it_should_not(shared, route_
         cookie, token = _log_in(app, route, shared.sessions)
         fields, files = _fields(app, route, token)
     path_strategies = {name: st.one_of(st.just(valid), strategy) for name, (valid, strategy) in route.path.items()}
-    errors = _Errors()
+    errors = ErrorLog()
 
     @given(body=form_input(fields), path=st.fixed_dictionaries(path_strategies))
     @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -21,7 +21,6 @@ starts from the same rows. Examples per rule come from the Hypothesis profile in
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import date
 from types import SimpleNamespace
@@ -40,7 +39,7 @@ from werkzeug.utils import cached_property
 from states.nomination import STATES
 from tests import factories
 from tests.conftest import module_app
-from tests.fuzzing import DATE, ID, NUMBER, TEXT, rolled_back, use_real_sqlite_transactions
+from tests.fuzzing import DATE, ID, NUMBER, TEXT, ErrorLog, rolled_back, use_real_sqlite_transactions
 from tests.test_authorization_walk import INSIDER, ROW_FOR_ARGUMENT, ROW_FOR_ENDPOINT
 from tests.test_authorization_walk import VALUE_FOR_ARGUMENT as WALK_VALUES
 from tests.test_authorization_walk import _build as build_walk_rows
@@ -235,15 +234,6 @@ def _client(shared, user: str | None, endpoint: str):
     return client, headers
 
 
-class _Errors(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
 def _unescaped(html: str, sent: list[str]) -> list[str]:
     """Values sent with markup in them that the page shows as they are (autoescaping would have changed them)."""
     return [value for value in sent if len(value) >= 4 and MARKUP & set(value) and value in html]
@@ -279,7 +269,7 @@ def test_no_query_string_or_url_argument_makes_a_page_fail(shared, rule, endpoin
 
     paths = {name: st.one_of(st.just(value), INT_ARGUMENT if is_int else TEXT_ARGUMENTS.get(name, TEXT))
              for name, is_int in arguments for value in [valid[name]]}
-    errors = _Errors()
+    errors = ErrorLog()
 
     @given(pairs=query_pairs(query), raw=st.lists(RAW, max_size=1), path=st.fixed_dictionaries(paths))
     @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
