@@ -4,8 +4,8 @@ A page is cached only when its HTML is a pure function of its key: the caller pu
 value the page prints (read from the database on this request, so a change shows at once — there is
 nothing to invalidate), plus the locale and the address. What differs per visitor is left out:
 pages are cached for anonymous visitors only (no user menu, no counts), never while a flashed message
-waits, and the CSRF token of the footer's language form is rendered as a marker that each response
-replaces with this visitor's own token.
+waits, and any CSRF token on the page is rendered as a marker that each response replaces with this
+visitor's own token (a public page without a form has none, and sets no cookie).
 
 Per process (each gunicorn worker has its own), bounded, least recently used out first.
 
