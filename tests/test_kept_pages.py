@@ -242,3 +242,21 @@ def test_another_app_server_s_write_shows_at_once(app, client, world, tmp_path):
         db.engine.dispose()
     db.session.expire_all()
     assert "甲一" not in client.get("/todo/").get_data(as_text=True)
+
+
+def test_a_delegation_that_starts_tomorrow_shows_on_tomorrows_first_request(app, client, world, monkeypatch):
+    """Nothing is written at midnight: the China day is part of the key, so the kept page ends with the day."""
+    from workflow_app.core import timeutil
+    from workflow_app.notifications.services import create_delegation
+
+    waiting(world, "甲一")  # waits for the county reviewer
+    today = timeutil.china_today()
+    create_delegation(world.county_reviewer, world.admin, today + timedelta(days=1), today + timedelta(days=3),
+                      created_by=world.county_reviewer)
+    db.session.commit()
+    login(client, "admin")
+    client.get("/todo/")
+    assert "甲一" not in client.get("/todo/").get_data(as_text=True)  # kept: not standing in yet
+    monkeypatch.setattr(timeutil, "china_today", lambda: today + timedelta(days=1))
+    monkeypatch.setattr(pagecache, "china_today", lambda: today + timedelta(days=1))
+    assert "甲一" in client.get("/todo/").get_data(as_text=True)
