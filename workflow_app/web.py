@@ -130,6 +130,10 @@ def translated(labels: dict) -> Callable[[str], str]:
     return label
 
 
+# The state badge's label, per locale: the template filter and the table rows (nominations/rows.py) share it.
+state_label = translated(STATE_LABELS)
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
@@ -144,7 +148,7 @@ def init_app(app: Flask) -> None:
         percent=percent_text,
         mask_id=mask_id_number,
         mask_phone=mask_phone,
-        state_label=translated(STATE_LABELS),
+        state_label=state_label,
         event_label=translated(EVENT_LABELS),
         role_label=translated(ROLE_LABELS),
         level_label=translated(LEVEL_LABELS),

@@ -14,13 +14,10 @@ from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from states.nomination import STATE_LABELS
 from workflow_app.core.formats import active_locale, moment_text
 from workflow_app.core.idnumber import mask_id_number
 from workflow_app.nominations.models import Nomination
-from workflow_app.web import translated
-
-state_label = translated(STATE_LABELS)
+from workflow_app.web import state_label
 
 
 @dataclass(frozen=True, slots=True)
