@@ -17,7 +17,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config)
 
     from workflow_app import i18n, pagecache, web
-    from workflow_app.core import generation
+    from workflow_app.core import generation, work
     from workflow_app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -59,6 +59,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from workflow_app.cli import register_cli
 
     register_cli(app)
+    work.install(app)  # last: every view registered above runs as one unit of work
     if app.config["PROXY_HOPS"]:
         # Behind nginx: take the client address (rate limits, audit IP) and scheme from the proxy.
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from states.nomination import EVENT_LABELS, STATE_LABELS
 from workflow_app.auth.models import User
+from workflow_app.core.errors import UserError
 from workflow_app.core.formats import day_text, moment_text, number_text, percent_text
 from workflow_app.core.idnumber import mask_id_number, mask_phone
 from workflow_app.extensions import db, login_manager
@@ -194,3 +195,23 @@ def init_app(app: Flask) -> None:
     for code, (title, message) in handlers.items():
         app.register_error_handler(code, error_page(code, title, message))
     app.register_error_handler(CSRFError, error_page(400, handlers[400][0], handlers[400][1]))
+    app.register_error_handler(UserError, refused)
+
+
+def back_to_form() -> str:
+    """The page a refused form was sent from (same site only), else the start page."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("auth.index")
+
+
+def refused(error: UserError):
+    """The one answer to a refusal (the unit of work has already rolled back): JSON under /api/, else the
+    message flashed on the page the form came from."""
+    from workflow_app.api.errors import is_api_request, json_error
+
+    if is_api_request():
+        return json_error(error.status, error.code, error.message)
+    flash(str(error.message), error.category)
+    return redirect(error.back or back_to_form())
