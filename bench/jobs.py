@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
-from workflow_app import create_app, storage  # noqa: E402
+from workflow_app.app import create_app  # noqa: E402
+from workflow_app.core import storage  # noqa: E402
 from workflow_app.extensions import db  # noqa: E402
 
 REDIS_URL = os.environ.get("WORKFLOW_REDIS_URL") or "redis://127.0.0.1:6379/14"

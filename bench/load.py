@@ -281,7 +281,7 @@ def scratch_database(dialect: str, size: int, counties: int, users: int, admin_u
     import psycopg
     from flask_migrate import upgrade
 
-    from workflow_app import create_app
+    from workflow_app.app import create_app
     from workflow_app.demo.scale import seed_scale
     from workflow_app.extensions import db
 

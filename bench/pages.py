@@ -41,7 +41,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 
 from bench.floor import create_floor_app  # noqa: E402
-from workflow_app import create_app  # noqa: E402
+from workflow_app.app import create_app  # noqa: E402
 from workflow_app.auth.models import RoleAssignment, User  # noqa: E402
 from workflow_app.certificates.models import Certificate  # noqa: E402
 from workflow_app.demo.scale import SCALE_PASSWORD, existing_data, seed_scale  # noqa: E402

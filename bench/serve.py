@@ -12,7 +12,7 @@ import os
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from bench.floor import create_floor_app
-from workflow_app import create_app
+from workflow_app.app import create_app
 
 application = create_app()
 app = DispatcherMiddleware(application, {"/bare": create_floor_app(os.environ["DATABASE_URL"])})

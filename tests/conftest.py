@@ -20,9 +20,8 @@ from hypothesis import settings
 from sqlalchemy import event, text
 
 from tests import factories
-from workflow_app import create_app
+from workflow_app.app import create_app
 from workflow_app.campaigns.models import HonorType
-from workflow_app.core.generation import DataGeneration
 from workflow_app.extensions import db
 from workflow_app.stats.models import StatisticsTarget
 
@@ -124,10 +123,10 @@ def migrated_database(tmp_path_factory):
         yield SimpleNamespace(kind="sqlite", url=None, template=template)
 
 
-# Rows the migrations seed (honor types, the plan's targets, the data's generation); tests may edit them,
+# Rows the migrations seed (honor types, the plan's targets); tests may edit them,
 # so each test gets them back.
 _SEEDED: dict[str, list[dict]] = {}
-SEEDED_TABLES = (HonorType.__table__, StatisticsTarget.__table__, DataGeneration.__table__)
+SEEDED_TABLES = (HonorType.__table__, StatisticsTarget.__table__)
 
 
 def _empty_postgres(app) -> None:

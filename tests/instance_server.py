@@ -8,7 +8,7 @@ import os
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from workflow_app import create_app
+from workflow_app.app import create_app
 
 
 class _Quiet(WSGIRequestHandler):

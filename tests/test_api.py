@@ -294,7 +294,7 @@ def test_a_refusal_gives_the_reason_in_chinese_by_default_and_in_english_on_requ
     body = {"event": "return_for_revision", "version": nomination.version}
     chinese = client.post(url, headers=auth(secret), json=body)
     assert chinese.status_code == 422
-    assert chinese.get_json() == {"error": "refused", "message": "请在办理意见中说明理由。"}
+    assert chinese.get_json() == {"error": "refused", "message": "请在办理意见中说明理由。", "guard": "comment_given"}
     english = client.post(url, headers=auth(secret, "en-US,en;q=0.9"), json=body)
     assert english.get_json()["message"] == "Please give a reason in the comment."
     db.session.refresh(nomination)
@@ -306,7 +306,8 @@ def test_only_the_reviewer_at_the_current_level_may_act(client, world):
     response = client.post(f"{API}/nominations/{nomination.id}/transitions", headers=auth(token_for("county")),
                            json={"event": "approve", "version": nomination.version})
     assert response.status_code == 422
-    assert response.get_json() == {"error": "refused", "message": "只有负责该单位本级审核的审核人可以执行此操作。"}
+    assert response.get_json() == {"error": "refused", "message": "只有负责该单位本级审核的审核人可以执行此操作。",
+                                   "guard": "actor_reviews_at_this_level"}
 
 
 def test_an_action_impossible_in_this_state_is_409(client, world):

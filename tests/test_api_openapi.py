@@ -86,7 +86,9 @@ def focused(document: dict, nominations, certificate) -> dict:
                 elif parameter["name"] == "number":
                     parameter["schema"] = {"type": "string", "enum": [certificate.number, "", "沈工证〔2026〕X-1"]}
                 elif parameter["name"] == "check":
-                    parameter["schema"] = {"type": "string", "enum": [certificate.check_code, "", "ABCDEF"]}
+                    # The real code only: a third of the lookups then find the certificate (a wrong code is
+                    # tests/test_api.py's), rather than a ninth, which a dozen examples may all miss.
+                    parameter["schema"] = {"type": "string", "enum": [certificate.check_code]}
     request = document["components"]["schemas"]["TransitionRequest"]
     request["properties"]["version"] = {"type": "integer", "enum": versions}
     # One explicit example that the workflow accepts: the county approves what waits for it.
@@ -129,7 +131,7 @@ def test_every_operation_answers_as_the_document_says(app, client, populated, mo
         tried.append(operation.label)
     assert len(tried) >= (8 if mode == schemathesis.GenerationMode.POSITIVE else 6), tried
     if mode == schemathesis.GenerationMode.POSITIVE:  # the checks saw real answers, not only refusals
-        assert all(200 in codes for codes in statuses.values()), statuses
+        assert all(200 in codes for codes in statuses.values()), sorted(statuses.items())
 
 
 def test_docs_api_md_names_every_operation_of_the_document(client):

@@ -24,19 +24,20 @@ from states.statistics_report import fire as fire_report
 from tests import factories
 from tests.conftest import login, module_app
 from tests.test_authorization import CHEAP_HASH
-from workflow_app import create_app
 from workflow_app.api.services import create_token
+from workflow_app.app import create_app
 from workflow_app.auth.models import AuthEvent, User
 from workflow_app.campaigns.models import Campaign, HonorType
 from workflow_app.certificates.batch import start_batch
 from workflow_app.certificates.models import Certificate
+from workflow_app.delegations.models import Delegation
 from workflow_app.extensions import db
 from workflow_app.jobs.services import perform as perform_job
 from workflow_app.nominations import services as nomination_services
 from workflow_app.nominations.models import Attachment, Nomination
 from workflow_app.notice import services as notice_services
 from workflow_app.notice.models import Holiday, Objection
-from workflow_app.notifications.models import Delegation, Notification
+from workflow_app.notifications.models import Notification
 from workflow_app.orgs.services import create_unit
 from workflow_app.stats.models import StatisticsReport
 

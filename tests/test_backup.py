@@ -20,7 +20,7 @@ from werkzeug.datastructures import FileStorage
 
 from tests import factories
 from tests.conftest import PG_ADMIN_URL, IsolatedClient, require
-from workflow_app import create_app
+from workflow_app.app import create_app
 from workflow_app.certificates.models import Certificate
 from workflow_app.extensions import db
 from workflow_app.nominations import services

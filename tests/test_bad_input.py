@@ -25,7 +25,7 @@ from tests import test_authorization as authorization
 from tests.conftest import IsolatedClient
 from tests.test_authorization import make_user, nomination_at, post_event, snapshot, stored_files
 from tests.test_bad_uploads import REAL_JPEG, REAL_PNG
-from workflow_app import create_app
+from workflow_app.app import create_app
 from workflow_app.core.idnumber import check_character
 from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import db, limiter

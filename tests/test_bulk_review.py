@@ -12,8 +12,7 @@ from tests import factories
 from tests.factories import SECOND_TOWNSHIP, bring_to
 from workflow_app.extensions import db
 from workflow_app.nominations.models import AuditEntry, Nomination
-from workflow_app.nominations.services import NominationError
-from workflow_app.review.services import bulk_review
+from workflow_app.review.services import ReviewError, bulk_review
 
 
 def county_review(world, name: str, second_township: bool = False) -> Nomination:
@@ -59,7 +58,7 @@ def test_service_approves_each_and_reports_each_refusal(world, three):
 
 
 def test_service_return_needs_a_comment(world, three):
-    with pytest.raises(NominationError):
+    with pytest.raises(ReviewError):
         bulk_review(world.county_reviewer, [n.id for n in three], "return_for_revision", "  ")
     db.session.expire_all()
     assert all(db.session.get(Nomination, n.id).state == "county_review" for n in three)
@@ -68,7 +67,7 @@ def test_service_return_needs_a_comment(world, three):
 
 
 def test_service_refuses_other_actions_and_foreign_nominations(world, three):
-    with pytest.raises(NominationError):
+    with pytest.raises(ReviewError):
         bulk_review(world.county_reviewer, [three[0].id], "reject", "x")
     # The first township's reviewer may not see the second township's nomination; nor a missing id.
     result = bulk_review(world.town_reviewer1, [three[2].id, 999999], "approve", "")

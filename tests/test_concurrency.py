@@ -19,6 +19,8 @@ from workflow_app.campaigns.models import Campaign
 from workflow_app.certificates.models import Certificate
 from workflow_app.certificates.numbering import format_number
 from workflow_app.certificates.storage import stored_pdf, unreferenced_files
+from workflow_app.core import work
+from workflow_app.core.errors import UserError
 from workflow_app.extensions import db
 from workflow_app.nominations import services
 from workflow_app.nominations.models import AuditEntry, Nomination
@@ -46,9 +48,10 @@ def race(app, nomination_id: int, attempts: list[tuple[str, str]]) -> list[tuple
                 version = nomination.version
                 barrier.wait(timeout=10)
                 try:
-                    services.perform_transition(nomination, event, actor, "同意", expected_version=version)
+                    with work.unit():  # as the request does: one commit, or a rollback
+                        services.perform_transition(nomination, event, actor, "同意", expected_version=version)
                     outcome = (username, "won", "")
-                except services.NominationError as error:
+                except UserError as error:  # the loser's message is worded after its rollback: who was first
                     outcome = (username, "lost", str(error.message))
                 with lock:
                     results.append(outcome)
@@ -196,7 +199,8 @@ def test_county_approvals_racing_for_the_last_quota_place_only_one_gets_it(app, 
                 actor = user_named(username)
                 barrier.wait(timeout=10)
                 try:
-                    services.perform_transition(nomination, "approve", actor)
+                    with work.unit():
+                        services.perform_transition(nomination, "approve", actor)
                     outcomes.append("approved")
                 except Exception as error:  # the refusal carries the quota message
                     outcomes.append(type(error).__name__)

@@ -43,9 +43,9 @@ from tests.fuzzing import DATE, ID, NUMBER, TEXT, ErrorLog, rolled_back, use_rea
 from tests.test_authorization_walk import INSIDER, ROW_FOR_ARGUMENT, ROW_FOR_ENDPOINT
 from tests.test_authorization_walk import VALUE_FOR_ARGUMENT as WALK_VALUES
 from tests.test_authorization_walk import _build as build_walk_rows
-from workflow_app import create_app
 from workflow_app.api.blueprint import PUBLIC as API_PUBLIC
 from workflow_app.api.services import create_token
+from workflow_app.app import create_app
 from workflow_app.auth.models import User
 from workflow_app.certificates.models import Certificate
 from workflow_app.extensions import db
@@ -57,7 +57,7 @@ USER_FOR_ENDPOINT = {
     **INSIDER,
     "nominations.new": "chair1", "nominations.new_details": "chair1",
     "stats.new_report": "town1",
-    "notifications.delegations": "branch1",
+    "delegations.index": "branch1",
 }
 # Pages anyone may open: fuzzed as a visitor too.
 ANONYMOUS = {"auth.login", "certificates.verify_lookup", "certificates.verify", "notice.object_to",

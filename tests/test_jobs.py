@@ -18,8 +18,8 @@ from sqlalchemy import event, func, select
 from tests import factories
 from tests.factories import bring_to
 from tests.test_certificates import certified
-from workflow_app import storage
 from workflow_app.certificates.models import Certificate, PrintLog
+from workflow_app.core import storage
 from workflow_app.core.timeutil import utcnow
 from workflow_app.exports.models import ExportLog
 from workflow_app.extensions import db
@@ -191,8 +191,10 @@ def test_a_character_the_font_lacks_fails_the_job_naming_it_and_a_retry_after_th
     assert job.attempts == 2
 
 
-def test_progress_is_written_every_few_hundred_items_not_per_item(app, world):
-    job = services.create_job("certificate_batch", {}, world.admin, world.county)
+def test_progress_is_written_every_few_hundred_items_and_never_commits_the_work(app, world):
+    """Watchers see the count while the job runs; a step that would commit the job's own rows refuses."""
+    job = Job(kind="certificate_batch", params={}, created_by=world.admin, unit=world.county, state="running")
+    db.session.add(job)
     db.session.commit()
     commits = []
 
@@ -207,7 +209,14 @@ def test_progress_is_written_every_few_hundred_items_not_per_item(app, world):
             progress.advance()
     finally:
         event.remove(db.session, "after_commit", count)
-    assert job.done == 10_000 and 100 <= len(commits) <= 102
+    assert 100 <= len(commits) <= 102
+    with db.engine.connect() as other:  # committed: another connection sees it
+        assert other.execute(select(Job.done).where(Job.id == job.id)).scalar() == 10_000
+    world.admin.display_name = "赵建华（改）"  # the work's own row, written before a step
+    db.session.flush()
+    with pytest.raises(RuntimeError, match="user_account"):
+        progress.advance(progress.every)
+    db.session.rollback()
 
 
 def test_cleanup_removes_expired_files_and_fails_jobs_whose_worker_went_silent(app, client, world, login_as,

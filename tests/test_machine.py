@@ -281,7 +281,7 @@ def test_state_and_audit_fail_together(world, monkeypatch):
     def broken(ctx):
         raise RuntimeError("disk full while writing the audit row")
 
-    monkeypatch.setattr(workflow.WORKFLOW, "record_audit", broken)
+    monkeypatch.setattr(workflow.WORKFLOW, "audit", broken)
     with pytest.raises(RuntimeError):
         fire(nomination, "approve", world.branch_reviewer1)
     db.session.rollback()

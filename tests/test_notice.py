@@ -16,11 +16,12 @@ import pytest
 from flask_babel import force_locale, format_date
 from sqlalchemy import func, select, update
 
-from states.nomination import fire
+from states.nomination import TransitionRefused, fire
 from tests import factories
 from tests.conftest import IsolatedClient, count_queries, require, run_together
 from tests.factories import SECOND_TOWNSHIP, bring_to, user_named
-from workflow_app import create_app
+from workflow_app.api.services import create_token
+from workflow_app.app import create_app
 from workflow_app.core import timeutil
 from workflow_app.core.idnumber import mask_id_number, mask_phone
 from workflow_app.core.timeutil import china_today
@@ -422,19 +423,62 @@ def test_the_command_closes_notices_that_are_over_once_as_the_system(app, world)
 @pytest.mark.parametrize(("path", "username"), [
     pytest.param("/notice", None, id="public_notice_page_anonymous"),
     pytest.param("/nominations/", "chair1", id="nominations_list"),
-    pytest.param("/todo/", "town1", id="todo_list"),
+    pytest.param("/todo/", "admin", id="todo_list"),
     pytest.param("/nominations/{id}", "branch1", id="nomination_page"),
+    pytest.param("/api/v1/nominations/{id}", "api", id="api"),
 ])
-def test_looking_at_a_page_closes_notices_that_are_over(client, world, login_as, path, username):
+def test_looking_at_a_page_writes_nothing_and_a_notice_that_is_over_reads_as_over(client, world, login_as, path,
+                                                                                 username):
+    """No write on GET: the page treats the notice as ended; only the scheduled job records it, once."""
     nomination = under_notice(world)
     make_due(nomination)
-    if username:
+    headers = {}
+    if username == "api":
+        headers = {"Authorization": f"Bearer {create_token(world.admin, 'test', 'read').secret}"}
+        db.session.commit()
+    elif username:
         login_as(username)
-    assert client.get(path.format(id=nomination.id)).status_code == 200
+    page = client.get(path.format(id=nomination.id), headers=headers)
+    assert page.status_code == 200
+    nomination = reload(nomination)
+    assert (nomination.state, audit(nomination, "end_notice")) == ("public_notice", [])
+    if path == "/notice":
+        assert nomination.nominee_name not in page.get_data(as_text=True)  # over: no longer under notice
+    elif path == "/nominations/{id}":
+        assert 'id="notice-over"' in page.get_data(as_text=True)  # ended, waiting to be recorded
+    assert services.close_due_notices() == 1
+    client.get(path.format(id=nomination.id), headers=headers)
+    assert services.close_due_notices() == 0
     nomination = reload(nomination)
     assert (nomination.state, nomination.notice_result) == ("approved", "no_objection")
-    client.get(path.format(id=nomination.id))
-    assert len(audit(nomination, "end_notice")) == 1
+    assert [(e.actor_id, e.actor_role) for e in audit(nomination, "end_notice")] == [(None, "system")]
+
+
+def test_an_objection_after_the_last_day_is_refused_before_anything_recorded_the_end(client, world, login_as):
+    """The notice's last day is over and no job has run: the public form and the county's entry are refused
+    with the day it ended, nothing reopens the notice, and the job then records the end exactly once."""
+    nomination = under_notice(world)
+    make_due(nomination)
+    ended = services.notice_over_message(nomination)
+    form = client.get(f"/notice/{nomination.id}/object")
+    assert form.status_code == 404 and str(ended) in form.get_data(as_text=True)
+    posted = post_objection(client, nomination)
+    assert posted.status_code == 404 and "公示已于" in posted.get_data(as_text=True)
+    login_as("county")
+    entered = client.post(f"/nominations/{nomination.id}/objections",
+                          data={"objector_name": "王五", "objector_contact": "13900000000", "text": "电话反映",
+                                "channel": "phone", "form_key": "a" * 32})
+    assert entered.status_code == 302
+    assert "公示已于" in client.get(entered.headers["Location"]).get_data(as_text=True)
+    with pytest.raises(TransitionRefused) as refused:  # the machine itself refuses, whoever calls
+        fire(reload(nomination), "raise_objection", None)
+    assert refused.value.guard == "notice_still_running"
+    db.session.rollback()
+    nomination = reload(nomination)
+    assert nomination.state == "public_notice" and db.session.scalar(select(func.count(Objection.id))) == 0
+    assert services.close_due_notices() == 1 and services.close_due_notices() == 0
+    nomination = reload(nomination)
+    assert nomination.state == "approved" and len(audit(nomination, "end_notice")) == 1
 
 
 def test_the_county_admin_may_end_a_notice_that_is_over_and_nobody_may_before(client, world, login_as):
@@ -593,12 +637,14 @@ def test_the_campaign_form_sets_what_follows_a_dismissal_and_the_reminder_days(c
     assert bad.status_code == 200 and "invalid-feedback" in bad.get_data(as_text=True)
 
 
-def test_an_online_objection_notifies_the_county_reviewers_after_it_is_recorded(client, world):
+def test_an_online_objection_notifies_the_county_reviewers_with_the_objection(client, world):
     from workflow_app.notifications.models import Notification
 
     nomination = under_notice(world)
+    before = db.session.scalar(select(func.max(Notification.id)))
     assert 'id="objection-received"' in post_objection(client, nomination).get_data(as_text=True)
-    notified = db.session.execute(select(Notification.user_id, Notification.kind)).all()
+    notified = db.session.execute(select(Notification.user_id, Notification.kind)
+                                  .where(Notification.id > before)).all()
     assert notified == [(world.county_reviewer.id, "objection")]
     [entry] = audit(reload(nomination), "raise_objection")
     assert (entry.actor_id, entry.actor_role) == (None, "system")
@@ -609,8 +655,9 @@ def test_a_notice_closed_by_the_system_tells_the_chair(app, world):
 
     nomination = under_notice(world)
     make_due(nomination)
+    before = db.session.scalar(select(func.max(Notification.id)))
     assert services.close_due_notices() == 1
-    kinds = db.session.execute(select(Notification.user_id, Notification.kind)).all()
+    kinds = db.session.execute(select(Notification.user_id, Notification.kind).where(Notification.id > before)).all()
     assert kinds == [(world.chair1.id, "approved")]
 
 
@@ -623,7 +670,6 @@ def test_the_public_page_comes_in_pages_and_names_townships_without_a_query_per_
     other = factories.nomination(world.campaign, "outstanding_union_worker", world.branch2, world.chair2,
                                  nominee_name="丙三", id_number=factories.id_number())
     bring_to(other, "public_notice", SECOND_TOWNSHIP)
-    client.get("/notice")  # closes what is due: both measures then skip that check alike
     with count_queries() as two_nominees:
         first = client.get("/notice").get_data(as_text=True)
     with count_queries() as one_nominee:

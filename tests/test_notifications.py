@@ -1,5 +1,6 @@
-"""Notifications after commit, e-mail through a real SMTP server, daily reminders, late units,
-delegation (on behalf of, date range, unit, revocation) and reassignment of a leaver's reviews."""
+"""Notifications written with their transition, e-mail (after the commit) through a real SMTP server, daily
+reminders, late units, delegation (on behalf of, date range, unit, revocation) and reassignment of a leaver's
+reviews."""
 
 from __future__ import annotations
 
@@ -19,10 +20,14 @@ from tests.factories import bring_to, user_named
 from tests.test_pages import count_queries
 from workflow_app.auth.models import RoleAssignment
 from workflow_app.core.timeutil import china_today, utcnow
+from workflow_app.delegations import services as delegations
+from workflow_app.delegations.models import Delegation
 from workflow_app.extensions import db
 from workflow_app.nominations.models import AuditEntry, Nomination
 from workflow_app.notifications import services
-from workflow_app.notifications.models import Delegation, Notification, ReminderSent
+from workflow_app.notifications.models import Notification
+from workflow_app.review import services as review
+from workflow_app.review.models import ReminderSent
 
 
 def post_event(client, nomination: Nomination, event: str, comment: str = "意见", **extra):
@@ -31,12 +36,18 @@ def post_event(client, nomination: Nomination, event: str, comment: str = "意�
                        data={"event": event, "version": nomination.version, "comment": comment, **extra})
 
 
-def notifications(**where) -> list[Notification]:
-    query = select(Notification).order_by(Notification.id)
+def notifications(after: int = 0, **where) -> list[Notification]:
+    """Notifications in order; ``after`` (from ``last_id()``) leaves out what the set-up's walk produced."""
+    query = select(Notification).where(Notification.id > after).order_by(Notification.id)
     for name, value in where.items():
         query = query.where(getattr(Notification, name) == value)
     db.session.expire_all()
     return list(db.session.scalars(query))
+
+
+def last_id() -> int:
+    """The newest notification so far: the walk to a state (``bring_to``) notifies as the real steps do."""
+    return db.session.scalar(select(func.max(Notification.id))) or 0
 
 
 def who(rows) -> set[tuple[str, str]]:
@@ -75,47 +86,54 @@ def test_each_event_notifies_the_people_concerned(client, world, login_as):
 
 def test_approval_and_objection_notify_the_chair_and_the_county(client, world, login_as):
     nomination = bring_to(new_nomination(world), "county_review")
+    before = last_id()
     login_as("county")
     post_event(client, nomination, "approve")
-    assert who(notifications()) == {("approved", "chair1")}
-    assert notifications()[0].params["state"] == "public_notice"
+    assert who(notifications(before)) == {("approved", "chair1")}
+    assert notifications(before)[0].params["state"] == "public_notice"
+    before = last_id()
 
-    # An objection (recorded by the other area's code) reaches the county reviewers through notify_transition.
+    # An objection (recorded by the notice area's code) reaches the county reviewers: the machine's
+    # transition writes their notification in its own transaction.
     from states.nomination import fire
     from workflow_app.notice.models import Objection
 
     db.session.add(Objection(nomination_id=nomination.id, objector_name="张三", objector_contact="13800000000",
                              text="事迹不实", channel="phone", created_at=utcnow(), status="open"))
-    entry = fire(nomination, "raise_objection", None)
+    fire(nomination, "raise_objection", None)
     db.session.commit()
-    rows = services.notify_transition(entry)
-    assert who(rows) == {("objection", "county")}
+    assert who(notifications(before)) == {("objection", "county")}
 
 
 def test_the_chair_hears_when_the_certificate_is_issued(client, world, login_as):
     nomination = bring_to(new_nomination(world), "approved")
+    before = last_id()
     login_as("admin")
     client.post("/certificates/issue", data={"nomination": nomination.id})
-    rows = notifications()
+    rows = notifications(before)
     assert who(rows) == {("certified", "chair1")}
     login_as("chair1")
     assert "马金凤（清真食品公司工会）的荣誉证书已颁发。" in client.get("/notifications").get_data(as_text=True)
 
 
-def test_notify_transition_refuses_to_run_before_commit(world):
+def test_notifications_are_written_in_the_transitions_own_transaction(world):
+    """The outbox: the news of a transition commits with it, or is gone with it."""
     from states.nomination import fire
 
     nomination = new_nomination(world)
     db.session.commit()
-    entry = fire(nomination, "submit", world.chair1)
-    with pytest.raises(RuntimeError, match="commit"):
-        services.notify_transition(entry)
+    fire(nomination, "submit", world.chair1)
+    assert who(notifications()) == {("todo", "branch1")}  # in the same transaction, before any commit
     db.session.rollback()
     assert notifications() == []
+    fire(db.session.get(Nomination, nomination.id), "submit", world.chair1)
+    db.session.commit()
+    assert who(notifications()) == {("todo", "branch1")}
 
 
 def test_a_refused_or_lost_transition_notifies_nobody(client, world, login_as):
     nomination = bring_to(new_nomination(world), "branch_review")
+    before = last_id()
     login_as("branch1")
     post_event(client, nomination, "reject", "")  # refused: a rejection needs a reason
     db.session.refresh(nomination)
@@ -124,26 +142,31 @@ def test_a_refused_or_lost_transition_notifies_nobody(client, world, login_as):
     assert response.status_code == 302
     db.session.refresh(nomination)
     assert nomination.state == "branch_review"
-    assert notifications() == []
+    assert notifications(before) == []
 
 
-def test_notifications_are_written_only_once_the_transition_is_committed(client, world, login_as, monkeypatch):
+def test_email_leaves_only_once_the_transition_is_committed(client, world, login_as, monkeypatch, smtp_server):
+    world.town_reviewer1.email = "mazhiyuan@example.org"
     nomination = bring_to(new_nomination(world), "branch_review")
     seen = []
-    original = services.notify_transition
+    original = services.deliver_email
 
-    def spy(entry):
-        # A second connection sees only committed rows: the audit row must already be there.
+    def spy(ids, base=""):
+        # A second connection sees only committed rows: the transition and its notification are there.
         with db.engine.connect() as other:
-            seen.append(other.execute(text("SELECT state FROM nomination WHERE id = :id"),
-                                      {"id": nomination.id}).scalar())
-        return original(entry)
+            seen.append((other.execute(text("SELECT state FROM nomination WHERE id = :id"),
+                                       {"id": nomination.id}).scalar(),
+                         other.execute(select(func.count()).select_from(Notification)
+                                       .where(Notification.id.in_(ids))).scalar()))
+        return original(ids, base)
 
-    monkeypatch.setattr(services, "notify_transition", spy)
+    monkeypatch.setattr(services, "deliver_email", spy)
+    before = last_id()
     login_as("branch1")
     post_event(client, nomination, "approve")
-    assert seen == ["township_review"]
-    assert who(notifications()) == {("todo", "town1")}
+    assert seen == [("township_review", 1)]
+    assert who(notifications(before)) == {("todo", "town1")}
+    assert smtp_server.arrived.wait(5) and smtp_server.messages[0][0] == ["mazhiyuan@example.org"]
 
 
 def test_bell_count_page_and_mark_as_read(client, world, login_as):
@@ -303,7 +326,7 @@ def test_email_that_failed_is_sent_once_when_the_server_is_back(client, world, l
 
 
 def test_old_or_addressless_notifications_are_not_e_mailed_again(app, world, smtp_server):
-    from workflow_app.notifications.services import RESEND_WITHIN, resend_unsent_email
+    from workflow_app.notifications.services import RESEND_WITHIN, deliver_unsent
 
     world.branch_reviewer1.email = "shahaijun@example.org"
     long_ago = utcnow() - RESEND_WITHIN - timedelta(hours=1)
@@ -312,7 +335,7 @@ def test_old_or_addressless_notifications_are_not_e_mailed_again(app, world, smt
         Notification(user_id=world.chair1.id, kind="reminder", params={"count": 1}, created_at=utcnow()),  # no address
     ])
     db.session.commit()
-    assert resend_unsent_email() == 0 and not smtp_server.messages
+    assert deliver_unsent() == 0 and not smtp_server.messages
 
 
 def test_email_form_saves_the_address(client, world, login_as):
@@ -352,11 +375,11 @@ def test_reminders_go_once_a_day_even_when_the_command_runs_twice(app, world, sm
 def test_reminder_only_once_per_day_in_the_database_too(world):
     late = bring_to(new_nomination(world), "branch_review")
     age(late, 10)
-    assert services.send_reminders() == 1
+    assert review.send_reminders() == 1
     db.session.query(Notification).delete()  # even without the notification, the day is taken
     db.session.commit()
-    assert services.send_reminders() == 0
-    assert services.send_reminders(now=utcnow() + timedelta(days=1)) == 1  # the next China day
+    assert review.send_reminders() == 0
+    assert review.send_reminders(now=utcnow() + timedelta(days=1)) == 1  # the next China day
 
 
 def test_todo_list_flags_overdue_items(client, world, login_as):
@@ -466,8 +489,8 @@ def test_delegate_must_belong_to_the_same_unit(client, world, login_as):
     client.post("/delegations", data={"delegate": world.branch_reviewer2.id,
                                       "starts_on": china_today().isoformat(), "ends_on": china_today().isoformat()})
     assert db.session.scalar(select(func.count(Delegation.id))) == 0
-    with pytest.raises(services.NotificationError):
-        services.create_delegation(world.branch_reviewer1, world.branch_reviewer2, china_today(), china_today(),
+    with pytest.raises(delegations.DelegationError):
+        delegations.create_delegation(world.branch_reviewer1, world.branch_reviewer2, china_today(), china_today(),
                                    created_by=world.branch_reviewer1)
     login_as("chair1")  # not a reviewer: nothing to delegate
     client.post("/delegations", data={"delegate": world.branch_reviewer1.id,

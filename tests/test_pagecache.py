@@ -10,8 +10,8 @@ from flask import template_rendered
 
 from states.nomination import fire
 from tests.test_certificates import certified
+from workflow_app.core.pagecache import CSRF_MARKER
 from workflow_app.extensions import db
-from workflow_app.pagecache import CSRF_MARKER
 
 
 def renders(app):

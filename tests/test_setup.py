@@ -97,7 +97,7 @@ def test_docs_show_the_current_workflow():
 def test_behind_a_proxy_the_client_address_reaches_the_audit_log(app, world):
     from tests import factories
     from tests.conftest import IsolatedClient
-    from workflow_app import create_app
+    from workflow_app.app import create_app
 
     settings = {k: app.config[k] for k in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH",
                                            "UPLOAD_FOLDER")}

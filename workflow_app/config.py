@@ -119,9 +119,6 @@ def load_config(overrides: dict | None = None) -> dict:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "PAGE_SIZE": 20,
-        # Keep rendered to-do pages in each worker's memory, keyed by the data's generation (pagecache.py).
-        "PAGE_CACHE": not _falsy(env.get("WORKFLOW_PAGE_CACHE")),
-        "PAGE_CACHE_SIZE": int(env.get("WORKFLOW_PAGE_CACHE_SIZE") or 2048),
         # Number of reverse proxies in front of the app (0: none). Only set it when there is one,
         # or clients could forge their address in X-Forwarded-For.
         "PROXY_HOPS": int(env.get("WORKFLOW_PROXY_HOPS") or 0),

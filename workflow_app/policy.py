@@ -1,32 +1,34 @@
 """Who may see and do what. Detail pages and list queries use the same rules, so a
-list never shows what the detail page would refuse, and the other way round.
+list never shows what the detail page would refuse, and the other way round (the to-do list's
+"waiting for me" is ``review.queries.todo_filter``, built from the same rules).
 
-A delegate (see ``notifications.delegations``) sees and acts on what their delegators review,
+A delegate (see ``workflow_app/delegations``) sees and acts on what their delegators review,
 on the days of the delegation only: the same rules, applied to the delegator's reviewer roles."""
 
 from __future__ import annotations
 
+from flask import g, has_request_context
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
-from states.nomination import EDITABLE, REVIEW_STATE
+from states.nomination import EDITABLE
 from workflow_app.auth.models import RoleAssignment, User
+from workflow_app.core.timeutil import china_today
+from workflow_app.delegations.queries import active_delegators
+from workflow_app.jobs.models import Job
 from workflow_app.nominations.models import Nomination
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.orgs.services import in_subtree
+from workflow_app.stats.models import StatisticsReport
+from workflow_app.stats.services import reporting_units
 
 
-def _units_under(paths: list[str]):
+def units_under(paths: list[str]):
     return select(OrgUnit.id).where(or_(*[in_subtree(path) for path in paths]))
 
 
 def delegated_reviews(user: User) -> list[RoleAssignment]:
     """The reviewer roles of everyone ``user`` stands in for today (China date). Looked up once
     per request: lists, the header count and detail pages all ask."""
-    from flask import g, has_request_context
-
-    from workflow_app.core.timeutil import china_today
-    from workflow_app.notifications.delegations import active_delegators
-
     if user is None or not getattr(user, "id", None):
         return []
     key = (user.id, china_today())
@@ -42,11 +44,11 @@ def visible_filter(user: User) -> ColumnElement[bool]:
     clauses = []
     chair_paths = [a.org_unit.path for a in user.assignments("submitter")]
     if chair_paths:
-        clauses.append(Nomination.org_unit_id.in_(_units_under(chair_paths)))
+        clauses.append(Nomination.org_unit_id.in_(units_under(chair_paths)))
     oversight_paths = [a.org_unit.path for a in user.roles if a.role in ("reviewer", "admin")]
     oversight_paths += [a.org_unit.path for a in delegated_reviews(user)]
     if oversight_paths:
-        clauses.append(and_(Nomination.state != "draft", Nomination.org_unit_id.in_(_units_under(oversight_paths))))
+        clauses.append(and_(Nomination.state != "draft", Nomination.org_unit_id.in_(units_under(oversight_paths))))
     return or_(*clauses) if clauses else false()
 
 
@@ -77,35 +79,6 @@ def submitting_units(user: User) -> list[OrgUnit]:
     return [a.org_unit for a in user.assignments("submitter") if a.org_unit.level == "branch"]
 
 
-def _review_clause(assignment: RoleAssignment, people: list[int]) -> ColumnElement[bool]:
-    """Reviews waiting at ``assignment``'s level in its subtree, except submissions of ``people``."""
-    return and_(
-        Nomination.state == REVIEW_STATE[assignment.org_unit.level],
-        Nomination.org_unit_id.in_(_units_under([assignment.org_unit.path])),
-        Nomination.created_by_id.not_in(people),
-        or_(Nomination.submitted_by_id.is_(None), Nomination.submitted_by_id.not_in(people)),
-    )
-
-
-def todo_filter(user: User) -> ColumnElement[bool]:
-    """Nominations waiting for ``user``: reviews at their level in their jurisdiction (not
-    their own submissions), returned nominations of their unit, notices for admins to close,
-    and the reviews of those they stand in for today (not the delegate's nor the delegator's own)."""
-    clauses = []
-    for assignment in user.roles:
-        units = _units_under([assignment.org_unit.path])
-        if assignment.role == "reviewer" and assignment.org_unit.level in REVIEW_STATE:
-            clauses.append(_review_clause(assignment, [user.id]))
-        elif assignment.role == "submitter":
-            clauses.append(and_(Nomination.state == "returned", Nomination.org_unit_id.in_(units)))
-        elif assignment.role == "admin" and assignment.org_unit.level == "county":
-            clauses.append(and_(Nomination.state == "public_notice", Nomination.org_unit_id.in_(units)))
-    for assignment in delegated_reviews(user):
-        if assignment.org_unit.level in REVIEW_STATE:
-            clauses.append(_review_clause(assignment, [user.id, assignment.user_id]))
-    return or_(*clauses) if clauses else false()
-
-
 def admin_counties(user: User) -> list[OrgUnit]:
     """Counties (or larger units' counties) the user administers."""
     return [a.org_unit for a in user.assignments("admin")]
@@ -124,7 +97,7 @@ def administered_filter(user: User) -> ColumnElement[bool]:
     """Nominations in units ``user`` administers (``can_administer`` as a query: batch jobs re-check
     their selection with it when they run)."""
     paths = [a.org_unit.path for a in user.assignments("admin")]
-    return Nomination.org_unit_id.in_(_units_under(paths)) if paths else false()
+    return Nomination.org_unit_id.in_(units_under(paths)) if paths else false()
 
 
 # ---------------------------------------------------------------- statistics
@@ -139,10 +112,8 @@ def statistics_counties(user: User) -> list[OrgUnit]:
 
 def report_filter(user: User) -> ColumnElement[bool]:
     """Statistics reports ``user`` may see: those of units in their reviewer or admin jurisdiction."""
-    from workflow_app.stats.models import StatisticsReport
-
     paths = [a.org_unit.path for a in _oversight(user)]
-    return StatisticsReport.org_unit_id.in_(_units_under(paths)) if paths else false()
+    return StatisticsReport.org_unit_id.in_(units_under(paths)) if paths else false()
 
 
 def can_view_report(user: User, report) -> bool:
@@ -152,8 +123,6 @@ def can_view_report(user: User, report) -> bool:
 def filing_units(user: User) -> list[OrgUnit]:
     """Units the user may file statistics for: their own township; for a county admin, every
     township of the county and the county itself (its county-direct units)."""
-    from workflow_app.stats.services import reporting_units
-
     units: dict[int, OrgUnit] = {}
     for assignment in _oversight(user):
         if assignment.org_unit.level == "township":
@@ -178,10 +147,8 @@ def can_view_job(user: User, job) -> bool:
 
 def jobs_filter(user: User) -> ColumnElement[bool]:
     """The jobs list: the same rule as ``can_view_job``."""
-    from workflow_app.jobs.models import Job
-
     paths = _county_admin_paths(user)
     clauses = [Job.created_by_id == user.id]
     if paths:
-        clauses.append(Job.unit_id.in_(_units_under(paths)))
+        clauses.append(Job.unit_id.in_(units_under(paths)))
     return or_(*clauses)

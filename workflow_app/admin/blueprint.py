@@ -10,14 +10,21 @@ from wtforms import SelectChoice
 
 from workflow_app.admin.forms import CampaignForm, CertificateTemplateForm
 from workflow_app.campaigns.models import Campaign, HonorType
-from workflow_app.campaigns.services import quota_table, quota_units, set_quota
+from workflow_app.campaigns.services import (
+    CAMPAIGN_FIELDS,
+    create_campaign,
+    quota_table,
+    quota_units,
+    save_campaign,
+    set_quota,
+)
 from workflow_app.certificates.printing import preview_pdf
+from workflow_app.core.http import get_or_404
 from workflow_app.core.images import ImageRefused, check_image
 from workflow_app.extensions import db
 from workflow_app.nominations.forms import DeleteForm
 from workflow_app.nominations.services import sniff_type
 from workflow_app.policy import admin_counties, can_administer
-from workflow_app.web import get_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 MAX_QUOTA = 100_000  # places per township and honor: far above any real quota
@@ -47,11 +54,8 @@ def _campaign_form(campaign: Campaign | None) -> CampaignForm:
     return form
 
 
-def _save(form: CampaignForm, campaign: Campaign) -> None:
-    for name in ("name", "year", "opens_on", "closes_on", "notice_days", "notice_working_days", "after_dismissal",
-                 "reminder_days", "vote_quorum_numerator", "vote_quorum_denominator"):
-        setattr(campaign, name, form[name].data)
-    campaign.honor_types = list(db.session.scalars(select(HonorType).where(HonorType.id.in_(form.honor_types.data))))
+def _values(form: CampaignForm) -> dict:
+    return {name: form[name].data for name in (*CAMPAIGN_FIELDS, "honor_types")}
 
 
 @bp.route("/campaigns")
@@ -69,10 +73,7 @@ def new_campaign():
     county = _counties()[0]
     form = _campaign_form(None)
     if form.validate_on_submit():
-        campaign = Campaign(county=county)
-        _save(form, campaign)
-        db.session.add(campaign)
-        db.session.commit()
+        campaign = create_campaign(county, _values(form))
         flash(_("Campaign created. Now set its quotas."), "success")
         return redirect(url_for(".quotas", campaign_id=campaign.id))
     return render_template("admin/campaign_form.html", form=form, campaign=None)
@@ -84,8 +85,7 @@ def edit_campaign(campaign_id: int):
     campaign = _load_campaign(campaign_id)
     form = _campaign_form(campaign)
     if form.validate_on_submit():
-        _save(form, campaign)
-        db.session.commit()
+        save_campaign(campaign, _values(form))
         flash(_("Campaign saved."), "success")
         return redirect(url_for(".campaigns"))
     return render_template("admin/campaign_form.html", form=form, campaign=campaign)
@@ -121,7 +121,6 @@ def quotas(campaign_id: int):
         if not errors:
             for (unit, honor), value in wanted.items():
                 set_quota(campaign, honor, unit, value)
-            db.session.commit()
             flash(_("Quotas saved."), "success")
             return redirect(url_for(".quotas", campaign_id=campaign.id))
         flash(_("Some quotas were not valid; nothing was saved."), "danger")
@@ -197,7 +196,6 @@ def certificate_template(honor_type_id: int):
         else:
             for name, value in values.items():
                 setattr(honor_type, name, value)
-            db.session.commit()
             flash(_("Template saved. Certificates issued from now on use it; issued ones keep their text."),
                   "success")
             return redirect(url_for(".certificate_template", honor_type_id=honor_type.id))

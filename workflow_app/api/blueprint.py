@@ -13,31 +13,21 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
-from states.nomination import (
-    EVENT_LABELS,
-    EVENTS,
-    STATE_LABELS,
-    STATES,
-    TRANSITIONS,
-    TransitionRefused,
-    available_events,
-    review_chain,
-)
+from states.nomination import EVENTS, STATES, describe, review_chain
 from workflow_app.api import serializers, services
 from workflow_app.api.errors import ApiError, http_error, is_api_request, json_error
 from workflow_app.api.openapi import document
 from workflow_app.auth.models import User
 from workflow_app.certificates.services import certificate_of, find_by_number, find_by_token
+from workflow_app.core.http import MAX_ID
 from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import csrf, db, limiter
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.queries import ListFilters, visible_query
-from workflow_app.nominations.services import NominationError, already_handled_message, perform_transition
-from workflow_app.notice.services import close_due_notices
+from workflow_app.nominations.services import perform_transition
 from workflow_app.policy import can_view, report_filter, statistics_counties
 from workflow_app.stats.models import WHOLE_YEAR, StatisticsReport
 from workflow_app.stats.queries import MEASURES, TARGET_OF, county_dashboard
-from workflow_app.web import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies authenticate here, so there is no cross-site request to forge
@@ -45,7 +35,6 @@ csrf.exempt(bp)  # no cookies authenticate here, so there is no cross-site reque
 PUBLIC = {"api.openapi", "api.verify_lookup", "api.verify_token"}
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 MAX_VOTE = 100_000
-MAX_COMMENT = 1000
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -76,8 +65,7 @@ def authenticate():
     if request.method not in ("GET", "HEAD", "OPTIONS") and not token.can_write:
         raise ApiError(403, "insufficient_scope", _("This token may only read; create a read_write token to act."),
                        {"WWW-Authenticate": 'Bearer realm="api", error="insufficient_scope"'})
-    if services.record_use(token):
-        db.session.commit()
+    services.record_use(token)  # bookkeeping: committed with the request (a GET too)
     g.api_token, g.api_user = token, token.user
 
 
@@ -132,7 +120,6 @@ def nominations():
     filters = list_filters()
     limit = _integer("limit", 1, MAX_LIMIT) or DEFAULT_LIMIT
     after = decode_cursor(request.args.get("cursor"))
-    close_due_notices()  # as the list pages do: a notice whose last day is over has ended
     rows = db.session.scalars(
         visible_query(_user(), filters).where(Nomination.id > after).order_by(Nomination.id).limit(limit + 1)
     ).unique().all()
@@ -153,13 +140,12 @@ def load_visible(nomination_id: int) -> Nomination:
 
 def _detail(nomination: Nomination) -> dict:
     return serializers.nomination_detail(nomination, chain=review_chain(nomination),
-                                         events=available_events(nomination, _user()),
+                                         offers=describe(nomination, _user()),
                                          certificate=certificate_of(nomination))
 
 
 @bp.get("/nominations/<int:nomination_id>")
 def nomination(nomination_id: int):
-    close_due_notices()
     return jsonify(_detail(load_visible(nomination_id)))
 
 
@@ -198,9 +184,8 @@ def transition_request() -> tuple[str, str, int, dict]:
         raise ApiError(400, "invalid_body", _("event must be one of: %(events)s.", events=", ".join(EVENTS)))
     if comment is None:
         comment = ""
-    if not isinstance(comment, str) or len(comment) > MAX_COMMENT or "\x00" in comment:
-        raise ApiError(400, "invalid_body", _("comment must be text of at most %(count)d characters.",
-                                              count=MAX_COMMENT))
+    if not isinstance(comment, str):  # its length and characters are the workflow's comment guards
+        raise ApiError(400, "invalid_body", _("comment must be text."))
     version = whole_number(version)
     if version is None or not 0 < version <= MAX_ID:
         raise ApiError(400, "invalid_body", _("version must be the nomination's current version (a whole number)."))
@@ -213,21 +198,14 @@ def transition_request() -> tuple[str, str, int, dict]:
 
 @bp.post("/nominations/<int:nomination_id>/transitions")
 def transition(nomination_id: int):
-    """The browser's transition, with the same guards and audit row (``perform_transition``)."""
+    """The browser's transition, with the same guards, comment rules and audit row (``perform_transition``).
+    The workflow's refusal says which kind it is: a stale version or a race lost is 409 ``conflict``, an
+    action the state does not have is 409 ``invalid_state``, a guard's refusal is 422 ``refused`` with the
+    guard's name (the one handler, ``workflow_app/web.py``, answers them all)."""
     nomination = load_visible(nomination_id)
     event, comment, version, data = transition_request()
-    if version != nomination.version:  # read before someone else acted: say who, whatever they did
-        raise ApiError(409, "conflict", already_handled_message(nomination.id))
-    if not any(event == item.trigger and nomination.state in item.source for item in TRANSITIONS):
-        raise ApiError(409, "invalid_state", _("“%(action)s” is not possible while the nomination is in “%(state)s”.",
-                                               action=EVENT_LABELS[event], state=STATE_LABELS[nomination.state]))
-    try:
-        entry = perform_transition(nomination, event, _user(), comment, expected_version=version,
-                                   client_ip=request.remote_addr, data=data)
-    except TransitionRefused as refusal:
-        raise ApiError(422, "refused", refusal.message) from None
-    except NominationError as error:  # someone else changed it first
-        raise ApiError(409, "conflict", error.message) from None
+    entry = perform_transition(nomination, event, _user(), comment, expected_version=version,
+                               client_ip=request.remote_addr, data=data)
     return jsonify(event=serializers.audit_event(entry), nomination=_detail(nomination))
 
 

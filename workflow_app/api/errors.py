@@ -39,9 +39,9 @@ def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def json_error(status: int, code: str | None = None, message=None, headers: dict | None = None):
+def json_error(status: int, code: str | None = None, message=None, headers: dict | None = None, **extra):
     default_code, default_message = HTTP_ERRORS.get(status, ("error", ""))
-    response = jsonify(error=code or default_code, message=str(message or default_message))
+    response = jsonify(error=code or default_code, message=str(message or default_message), **extra)
     response.status_code = status
     response.headers.update(headers or {})
     return response

@@ -7,9 +7,9 @@ from __future__ import annotations
 import copy
 
 from states.nomination import EVENTS, STATES
+from workflow_app.core.http import MAX_ID
 from workflow_app.stats.figures import FIGURES, STATUSES
 from workflow_app.stats.queries import MEASURES
-from workflow_app.web import MAX_ID
 
 
 def _nullable(kind: str | list[str], **extra) -> dict:
@@ -94,6 +94,11 @@ def _detail() -> dict:
         "review_chain": {"type": "array", "items": {"type": "string", "enum": ["branch", "township", "county"]}},
         "available_events": {"type": "array", "items": {"type": "string", "enum": EVENTS},
                              "description": "Actions the caller may try now (as the buttons on the page)."},
+        "actions": {"type": "array", "description": "The same actions with what each needs, as the workflow "
+                    "describes them: a comment (a reason), a confirmation question, the branch's vote.",
+                    "items": _object({"event": {"type": "string", "enum": EVENTS}, "label": {"type": "string"},
+                                      "needs_comment": {"type": "boolean"}, "confirm": _nullable("string"),
+                                      "inputs": {"type": "array", "items": {"type": "string", "enum": ["vote"]}}})},
         "attachments": {"type": "array", "items": _object({
             "id": {"type": "integer"}, "name": {"type": "string"}, "content_type": {"type": "string"},
             "size": {"type": "integer"}, "uploaded_at": TIMESTAMP})},
@@ -261,7 +266,10 @@ def document() -> dict:
                 "type": "http", "scheme": "bearer",
                 "description": "A personal API token (account page or `flask api-token create`)."}},
             "schemas": {
-                "Error": _object({"error": {"type": "string"}, "message": {"type": "string"}}),
+                "Error": _object({"error": {"type": "string"}, "message": {"type": "string"},
+                                  "guard": {"type": "string", "description": "With 422 refused: the name of the "
+                                            "workflow's guard that refused (docs/workflow.md lists them)."}},
+                                 required=["error", "message"]),
                 "OrgUnit": UNIT,
                 "NominationSummary": SUMMARY,
                 "NominationDetail": _detail(),

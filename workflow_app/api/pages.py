@@ -10,11 +10,10 @@ from flask_login import current_user, login_required
 from workflow_app.api import services
 from workflow_app.api.forms import SCOPE_LABELS, TokenForm
 from workflow_app.api.models import ApiToken
+from workflow_app.core.http import get_or_404
 from workflow_app.core.timeutil import utcnow
-from workflow_app.extensions import db
 from workflow_app.nominations.forms import DeleteForm
 from workflow_app.policy import admin_counties
-from workflow_app.web import get_or_404
 
 bp = Blueprint("api_tokens", __name__)
 
@@ -43,7 +42,6 @@ def mine():
         except services.TokenError as error:
             flash(str(error.message), "danger")
         else:
-            db.session.commit()
             form = TokenForm(formdata=None)
     response = render_template("api/tokens.html", form=form, created=created,
                                tokens=services.tokens_of(current_user), revoke_form=DeleteForm(),
@@ -61,7 +59,6 @@ def revoke_mine(token_id: int):
     if not DeleteForm().validate_on_submit():
         abort(400)
     if services.revoke_token(token, current_user):
-        db.session.commit()
         flash(_("Token %(prefix)s… revoked; it no longer works.", prefix=token.prefix), "info")
     return redirect(url_for(".mine"))
 
@@ -84,6 +81,5 @@ def revoke_in_county(token_id: int):
     if not DeleteForm().validate_on_submit():
         abort(400)
     if services.revoke_token(token, current_user):
-        db.session.commit()
         flash(_("Token %(prefix)s… of %(name)s revoked.", prefix=token.prefix, name=token.user.display_name), "info")
     return redirect(url_for(".county"))

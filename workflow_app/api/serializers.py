@@ -56,7 +56,7 @@ def nomination_summary(n: Nomination) -> dict:
     }
 
 
-def nomination_detail(n: Nomination, *, chain: list[str], events: list[str], certificate) -> dict:
+def nomination_detail(n: Nomination, *, chain: list[str], offers: list, certificate) -> dict:
     """The nomination page's content: personal data in full (the caller may view the nomination)."""
     data = nomination_summary(n)
     data["id_number"] = n.id_number
@@ -72,7 +72,11 @@ def nomination_detail(n: Nomination, *, chain: list[str], events: list[str], cer
         notice={"starts_on": day(n.notice_starts_on), "ends_on": day(n.notice_ends_on), "result": n.notice_result}
         if n.notice_starts_on else None,
         review_chain=chain,
-        available_events=events,
+        available_events=[offer.event for offer in offers],
+        # What each action needs, as the workflow describes it (the page's buttons read the same).
+        actions=[{"event": offer.event, "label": str(offer.label), "needs_comment": offer.needs_comment,
+                  "confirm": str(offer.confirm) if offer.confirm else None, "inputs": list(offer.inputs)}
+                 for offer in offers],
         attachments=[{"id": a.id, "name": a.original_name, "content_type": a.content_type, "size": a.size,
                       "uploaded_at": timestamp(a.uploaded_at)} for a in n.attachments],
         certificate=({"number": certificate.number, "issued_on": day(certificate.issued_on),

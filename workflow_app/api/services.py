@@ -13,6 +13,8 @@ from sqlalchemy import or_, select
 
 from workflow_app.api.models import SCOPES, ApiToken
 from workflow_app.auth.models import RoleAssignment, User
+from workflow_app.core import work
+from workflow_app.core.errors import UserError
 from workflow_app.core.timeutil import utcnow
 from workflow_app.extensions import db
 from workflow_app.orgs.models import OrgUnit
@@ -25,12 +27,8 @@ MAX_ACTIVE_TOKENS = 20
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
-class TokenError(ValueError):
+class TokenError(UserError):
     """A refusal whose message is for people."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -98,12 +96,13 @@ def authenticate(header: str | None, now: datetime | None = None) -> ApiToken:
 
 
 def record_use(token: ApiToken, now: datetime | None = None) -> bool:
-    """Note when the token was last used (to the minute); True when the row changed."""
+    """Note when the token was last used (to the minute); True when the row changed. Bookkeeping: a GET
+    writes it too."""
     now = now or utcnow()
     if token.last_used_at is not None and now - token.last_used_at < LAST_USED_PRECISION:
         return False
-    token.last_used_at = now
-    db.session.flush()
+    with work.bookkeeping():
+        token.last_used_at = now
     return True
 
 

@@ -15,9 +15,10 @@ from workflow_app.auth import events
 from workflow_app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
 from workflow_app.auth.passwords import PasswordRejected
 from workflow_app.auth.services import change_password, safe_next
+from workflow_app.core import work
+from workflow_app.core.formats import LOCALES
 from workflow_app.core.timeutil import to_china
-from workflow_app.extensions import db, limiter
-from workflow_app.web import LOCALES
+from workflow_app.extensions import limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -76,8 +77,8 @@ def session_rules():
     now = int(time.time())
     away = seconds_away(now)
     if away is None or away > current_app.config["IDLE_TIMEOUT_MINUTES"] * 60:
-        events.record_event("session_expired", user=current_user)
-        db.session.commit()
+        with work.unit():  # before any view: the log row is this request's only write
+            events.record_event("session_expired", user=current_user)
         logout_user()
         session.clear()
         flash(_("You were away for a while, so you were logged out. Please log in again."), "warning")
@@ -103,7 +104,6 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         attempt = events.attempt_login(form.username.data, form.password.data)
-        db.session.commit()
         if attempt.user is not None:
             _start_session(attempt.user)
             target = safe_next(form.next.data)
@@ -122,7 +122,6 @@ def login():
 def logout():
     if current_user.is_authenticated:
         events.record_event("logout", user=current_user)
-        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -136,7 +135,6 @@ def language():
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
             current_user.locale = form.locale.data
-            db.session.commit()
     return redirect(safe_next(form.next.data) or url_for("auth.index"))
 
 
@@ -175,7 +173,6 @@ def change_password_page():
             else:
                 user = current_user._get_current_object()
                 events.record_event("password_changed", user=user)
-                db.session.commit()
                 _start_session(user)  # the new session version: other sessions of the account end
                 flash(_("Your password is changed. Other sessions of your account have ended."), "success")
                 return redirect(safe_next(form.next.data) or url_for("auth.account"))

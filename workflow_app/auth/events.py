@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 
 from workflow_app.auth.models import AuthEvent, RoleAssignment, User
 from workflow_app.auth.services import authenticate, find_user
+from workflow_app.core import work
 from workflow_app.core.timeutil import utcnow
 from workflow_app.extensions import db
 from workflow_app.orgs.models import OrgUnit
@@ -26,15 +27,16 @@ def account_key(username: str) -> str:
 
 def record_event(kind: str, *, user: User | None = None, username: str | None = None,
                  at: datetime | None = None) -> AuthEvent:
-    """Add one row to the authentication log (flushes; the caller commits)."""
+    """Add one row to the authentication log (flushed; the unit of work commits it). The log is
+    bookkeeping: a GET whose session expired writes it too."""
     event = AuthEvent(kind=kind, user_id=user.id if user else None,
                       username=account_key(user.username if user else username or ""),
                       created_at=at or utcnow())
     if has_request_context():
         event.client_ip = (request.remote_addr or "")[:45] or None
         event.user_agent = (request.user_agent.string or "")[:255] or None
-    db.session.add(event)
-    db.session.flush()
+    with work.bookkeeping():
+        db.session.add(event)
     return event
 
 

@@ -12,6 +12,23 @@ from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
 from workflow_app.orgs.models import OrgUnit
 
+CAMPAIGN_FIELDS = ("name", "year", "opens_on", "closes_on", "notice_days", "notice_working_days", "after_dismissal",
+                   "reminder_days", "vote_quorum_numerator", "vote_quorum_denominator")
+
+
+def save_campaign(campaign: Campaign, values: dict) -> Campaign:
+    """The campaign's settings from the form's values; ``honor_types`` holds the ids offered (flushes)."""
+    for name in CAMPAIGN_FIELDS:
+        setattr(campaign, name, values[name])
+    campaign.honor_types = list(db.session.scalars(select(HonorType).where(HonorType.id.in_(values["honor_types"]))))
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
+
+
+def create_campaign(county: OrgUnit, values: dict) -> Campaign:
+    return save_campaign(Campaign(county=county), values)
+
 
 @dataclass
 class QuotaCell:
@@ -56,3 +73,27 @@ def set_quota(campaign: Campaign, honor_type: HonorType, unit: OrgUnit, value: i
         quota = Quota(campaign=campaign, honor_type=honor_type, org_unit=unit, quota=value)
         db.session.add(quota)
     quota.quota = value
+
+
+def quota_for(nomination: Nomination, *, lock: bool = False) -> Quota | None:
+    """The quota the nomination's honor has in its township (county-direct units: the county's)."""
+    query = select(Quota).where(
+        Quota.campaign_id == nomination.campaign_id,
+        Quota.honor_type_id == nomination.honor_type_id,
+        Quota.org_unit_id == nomination.quota_unit_id,
+    )
+    if lock:
+        query = query.with_for_update(of=Quota)  # serialises county approvals of one quota (PostgreSQL)
+    return db.session.scalar(query)
+
+
+def quota_used(nomination: Nomination) -> int:
+    """Places of that quota taken: nominations under notice, approved or certified."""
+    return db.session.scalar(
+        select(func.count(Nomination.id)).where(
+            Nomination.campaign_id == nomination.campaign_id,
+            Nomination.honor_type_id == nomination.honor_type_id,
+            Nomination.quota_unit_id == nomination.quota_unit_id,
+            Nomination.state.in_(QUOTA_STATES),
+        )
+    ) or 0

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
-from states.nomination import TransitionRefused
 from workflow_app.campaigns.models import Campaign, HonorType
 from workflow_app.certificates import batch
 from workflow_app.certificates.forms_data import approval_form_data
@@ -19,15 +18,16 @@ from workflow_app.certificates.pdf import MissingGlyphs, render_approval_form
 from workflow_app.certificates.printing import print_certificates
 from workflow_app.certificates.services import batch_query, find_by_number, record_prints, verified_by_token
 from workflow_app.certificates.storage import stored_pdf
+from workflow_app.core import work
+from workflow_app.core.errors import UserError
+from workflow_app.core.http import get_or_404, parse_id
+from workflow_app.core.pagecache import render_cached
 from workflow_app.core.timeutil import utcnow
 from workflow_app.extensions import db, limiter
-from workflow_app.jobs import services as jobs
 from workflow_app.nominations.forms import DeleteForm
 from workflow_app.nominations.models import Nomination
-from workflow_app.nominations.services import NominationError, perform_transition
-from workflow_app.pagecache import render_cached
+from workflow_app.nominations.services import perform_transition
 from workflow_app.policy import admin_counties, can_administer, can_view
-from workflow_app.web import get_or_404, parse_id
 
 bp = Blueprint("certificates", __name__)
 
@@ -48,11 +48,9 @@ def _pdf_response(render, filename: str):
     """Render into memory first: a refusal (missing characters) must not leave half a file."""
     buffer = io.BytesIO()
     try:
-        render(buffer)
+        render(buffer)  # and log the print, if it is one
     except MissingGlyphs as missing:
-        db.session.rollback()
         return render_template("certificates/missing_glyphs.html", characters=missing.characters), 422
-    db.session.commit()  # the print log
     buffer.seek(0)
     return send_file(buffer, mimetype="application/pdf", download_name=filename, as_attachment=False)
 
@@ -90,19 +88,18 @@ def issue():
         flash(_("Select at least one nomination."), "warning")
         return redirect(request.referrer or url_for(".index"))
     done, failed = [], []
-    for nomination_id in ids:  # each on its own: one refusal does not hold back the others
+    for nomination_id in ids:  # each its own unit of work: one refusal does not hold back the others
         nomination = db.session.get(Nomination, nomination_id)
         if nomination is None or not can_view(current_user, nomination):
             failed.append((str(nomination_id), _("Not found.")))
             continue
         name = nomination.nominee_name
         try:
-            perform_transition(nomination, "certify", current_user, client_ip=request.remote_addr)
+            with work.unit():
+                perform_transition(nomination, "certify", current_user, client_ip=request.remote_addr)
             done.append(name)
-        except TransitionRefused as refusal:
+        except UserError as refusal:
             failed.append((name, str(refusal.message)))
-        except NominationError as error:
-            failed.append((name, str(error.message)))
         except Exception:  # rolled back whole (number, file, audit row): say so and go on with the others
             current_app.logger.exception("issuing the certificate of nomination %s failed", nomination_id)
             failed.append((name, _("an unexpected error; nothing was issued for it. Please try again.")))
@@ -124,7 +121,6 @@ def pdf(certificate_id: int):
     stored = stored_pdf(certificate)
     if stored is not None:  # the document as issued
         record_prints([certificate], current_user, utcnow())
-        db.session.commit()
         # Read whole (one page, ~100 KB): no file handle outlives the request.
         return send_file(io.BytesIO(stored.read_bytes()), mimetype="application/pdf",
                          download_name=f"{certificate.number}.pdf", as_attachment=False, max_age=0)
@@ -173,8 +169,6 @@ def print_batch():
             return redirect(url_for(".index", campaign=campaign.id, honor_type=selection.get("honor_type_id") or ""))
         job = batch.start_batch(current_user, campaign, honor_type_id=selection.get("honor_type_id"),
                                 certificate_ids=selection.get("certificate_ids"))
-        db.session.commit()
-        jobs.dispatch(job)
         return redirect(url_for("jobs.show", job_id=job.id))
     ordered = {row[0]: index for index, row in enumerate(entries)}
     certificates = sorted(db.session.scalars(select(Certificate).where(Certificate.id.in_(list(ordered)))),

@@ -14,12 +14,14 @@ from workflow_app.campaigns.models import Campaign, HonorType
 from workflow_app.certificates.pdf import MissingGlyphs
 from workflow_app.certificates.printing import print_certificates
 from workflow_app.certificates.services import batch_query
+from workflow_app.core import work
 from workflow_app.extensions import db
 
 group = AppGroup("certificates", help="Print certificates.")
 
 
 @group.command("print")
+@work.transactional
 @click.option("--campaign", "campaign_id", type=int, required=True, help="Campaign id.")
 @click.option("--honor-type", "honor_code", help="Only this honor type (its code, e.g. model_worker_home).")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
@@ -45,12 +47,9 @@ def print_command(campaign_id: int, honor_code: str | None, out_path: Path) -> N
             job = print_certificates(certificates, None, handle, progress=lambda _done: bar.update(1))
         os.replace(partial, out_path)  # a finished file or none: never half a batch under the real name
     except MissingGlyphs as missing:
-        db.session.rollback()
         partial.unlink(missing_ok=True)
         raise click.ClickException(str(missing)) from None
     except BaseException:
-        db.session.rollback()
         partial.unlink(missing_ok=True)
         raise
-    db.session.commit()
     click.echo(f"{len(certificates)} certificates written to {out_path} (print job {job})")

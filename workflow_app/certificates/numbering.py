@@ -10,15 +10,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from workflow_app.campaigns.models import HonorType
 from workflow_app.certificates.models import CertificateSequence
+from workflow_app.core.errors import UserError
 from workflow_app.extensions import db
 
 NUMBER_FIELDS = {"year", "prefix", "seq"}
 
 
-class NumberFormatError(ValueError):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class NumberFormatError(UserError):
+    """A refusal whose message is for people."""
 
 
 def check_number_format(template: str) -> None:

@@ -1,4 +1,4 @@
-"""Issuing, revoking, finding and logging certificates. No commit inside: the caller commits."""
+"""Issuing, revoking, finding and logging certificates. Flush only: the unit of work commits."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from workflow_app.auth.models import User
 from workflow_app.campaigns.models import HonorType
 from workflow_app.certificates.models import Certificate, PrintLog
 from workflow_app.certificates.numbering import format_number, next_sequence
-from workflow_app.core import faults
+from workflow_app.core import faults, work
+from workflow_app.core.errors import UserError
 from workflow_app.core.sql import plain_connection
 from workflow_app.core.text import forbidden_characters
 from workflow_app.extensions import db
@@ -28,10 +29,8 @@ WORDING_FIELDS = {"recipient", "honor", "year"}
 CHECK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: it is read off paper
 
 
-class WordingError(ValueError):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class WordingError(UserError):
+    """A certificate wording that cannot be used, with the reason for people."""
 
 
 def check_wording(template: str) -> None:
@@ -170,11 +169,13 @@ def batch_query(campaign_id: int, honor_type_id: int | None = None, *, include_r
 def record_prints(certificates: Iterable[Certificate], actor: User | None, printed_at: datetime,
                   job: str | None = None) -> str:
     """Log one print of each certificate in one print job (a new id unless ``job`` continues one);
-    returns the print job id."""
+    returns the print job id. The print log is bookkeeping: printing from a GET (a PDF link) writes it."""
     job = job or uuid.uuid4().hex
-    for certificate in certificates:
-        certificate.print_count += 1
-        db.session.add(PrintLog(job=job, certificate_id=certificate.id, printed_by_id=actor.id if actor else None,
-                                printed_by_name=actor.display_name if actor else "system",
-                                printed_at=printed_at, print_number=certificate.print_count))
+    with work.bookkeeping():
+        for certificate in certificates:
+            certificate.print_count += 1
+            db.session.add(PrintLog(job=job, certificate_id=certificate.id,
+                                    printed_by_id=actor.id if actor else None,
+                                    printed_by_name=actor.display_name if actor else "system",
+                                    printed_at=printed_at, print_number=certificate.print_count))
     return job

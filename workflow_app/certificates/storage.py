@@ -2,7 +2,7 @@
 as it was issued, printed again from the file rather than drawn anew.
 
 It is written inside the issuing transaction, which keeps the database the only judge of what exists:
-the bytes go through ``workflow_app.storage`` (a temporary name, synced, then renamed to
+the bytes go through ``workflow_app.core.storage`` (a temporary name, synced, then renamed to
 ``<token>.pdf`` before the commit); if the transaction then does not commit, the file is removed
 again, whatever made it fail. So a committed certificate always has its whole file, and a rolled-back
 one leaves none. Only a process killed between the rename and the commit can leave a file no row
@@ -16,18 +16,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from workflow_app import storage
 from workflow_app.certificates.models import Certificate
 from workflow_app.certificates.pdf import check_fonts, render_certificates
 from workflow_app.certificates.printing import page_for, style_for
-from workflow_app.core import faults
+from workflow_app.core import faults, storage, work
 from workflow_app.extensions import db
 
 CHUNK = 64 * 1024
-_UNCOMMITTED = "uncommitted_certificate_files"
 
 
 def folder() -> Path:
@@ -56,7 +53,7 @@ def store_issued(certificate: Certificate) -> Path | None:
     buffer = io.BytesIO()
     render_certificates([page], buffer, style=style)
     final = issued_path(certificate)
-    _remove_unless_committed(final)
+    work.remove_unless_committed(final)
     data = buffer.getbuffer()
     with storage.open_for_writing("certificates", final.name) as handle:  # a whole file, or none
         for start in range(0, len(data), CHUNK):
@@ -72,19 +69,3 @@ def unreferenced_files() -> list[Path]:
     return sorted(path for path in folder().iterdir()
                   if not (path.suffix == ".pdf" and path.stem in tokens))
 
-
-def _remove_unless_committed(*paths: Path) -> None:
-    db.session.info.setdefault(_UNCOMMITTED, []).extend(paths)
-
-
-@event.listens_for(Session, "after_commit")
-def _keep_committed_files(session) -> None:
-    if not session.in_nested_transaction():  # a savepoint's release is not the commit
-        session.info.pop(_UNCOMMITTED, None)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _remove_files_of_a_rolled_back_issue(session, transaction) -> None:
-    if transaction.parent is None:  # the outermost transaction ended without committing them
-        for path in session.info.pop(_UNCOMMITTED, ()):
-            path.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ One place decides the formats, so every page, message and e-mail writes a day th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -13,6 +14,7 @@ from flask_babel import LazyString, format_decimal, format_percent, get_locale
 
 from workflow_app.core.timeutil import to_china
 
+LOCALES = {"zh_Hans_CN": "简体中文", "en": "English"}  # the interface's languages
 DATE_FORMAT = "medium"  # zh: 2026年11月24日, en: Nov 24, 2026
 TIME_FORMAT = "HH:mm"  # 24-hour clock in both languages, as in China
 
@@ -79,3 +81,19 @@ def lazy_day(day: date | None) -> LazyString:
     """A day for a lazily translated message: formatted when the message is shown, in the reader's
     locale (guard messages are built once and read on pages, flashes and e-mails)."""
     return LazyString(day_text, day)
+
+
+def translated(labels: dict) -> Callable[[str], str]:
+    """A template filter naming a code by its label, translated once per locale and then looked up: lists
+    print a state, event or role on every row (and the state menu all of them), and each lazy label
+    resolved on its own costs a catalog lookup through the request context."""
+    by_locale: dict = {}
+
+    def label(code: str) -> str:
+        locale = get_locale()
+        table = by_locale.get(locale)
+        if table is None:
+            table = by_locale[locale] = {key: str(value) for key, value in labels.items()}
+        return table.get(code, code)
+
+    return label

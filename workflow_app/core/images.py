@@ -12,16 +12,14 @@ import warnings
 from flask_babel import lazy_gettext as _l
 from PIL import Image
 
+from workflow_app.core.errors import UserError
+
 # A 50-megapixel phone photo passes; Pillow itself warns from 89 million pixels on.
 ATTACHMENT_MAX_PIXELS = 80_000_000
 
 
-class ImageRefused(ValueError):
+class ImageRefused(UserError):
     """An image that cannot be read, or has more pixels than allowed; ``message`` is for people."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 def too_many_pixels(max_pixels: int):

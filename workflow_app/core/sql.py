@@ -1,5 +1,5 @@
-"""A plain pooled connection for the hottest reads (a public page, the data's generation): no ORM session,
-no identity map, no transaction bookkeeping, as cheap as the bare-Flask floor's own lookup."""
+"""A plain pooled connection for the hottest reads (a public page): no ORM session, no identity map, no
+transaction bookkeeping, as cheap as the bare-Flask floor's own lookup."""
 
 from __future__ import annotations
 
@@ -19,3 +19,4 @@ def plain_connection() -> Iterator[Connection]:
             yield connection
     else:  # a test harness that runs every session on one connection (tests/fuzzing.py)
         yield bind
+

@@ -28,7 +28,6 @@ from workflow_app.campaigns.models import Campaign, HonorType, Quota, campaign_h
 from workflow_app.certificates.models import Certificate, CertificateSequence
 from workflow_app.certificates.numbering import format_number
 from workflow_app.certificates.services import CHECK_ALPHABET
-from workflow_app.core import generation
 from workflow_app.core.idnumber import check_character
 from workflow_app.core.timeutil import china_today, utcnow
 from workflow_app.demo import scale_stats
@@ -321,7 +320,6 @@ def seed_scale(nominations: int, *, force: bool = False, users: int = 5000, coun
         _sequences(conn, sequences)
         scale_stats.add_targets(conn, today)
         reset_sequences(conn, [table for table, _ in written if "id" in table.c])
-        generation.bump(conn)  # bulk rows bypass the session: pages kept in memory must not outlive them
     # Fresh statistics: the planner must know the tables are large now (and PostgreSQL's visibility map
     # lets lists count from their index alone, as autovacuum would arrange in time).
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -12,9 +12,8 @@ from workflow_app.campaigns.models import Campaign
 from workflow_app.core.timeutil import china_today
 from workflow_app.exports.nominations import XLSX, download_name, export_nominations, may_export_full, start_export
 from workflow_app.extensions import db
-from workflow_app.jobs.services import common_unit, dispatch
+from workflow_app.jobs.services import common_unit
 from workflow_app.nominations.queries import ListFilters, list_count
-from workflow_app.notice.services import close_due_notices
 from workflow_app.policy import visible_filter
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -43,17 +42,13 @@ def nominations():
     if full and request.form.get("confirm") != "1":
         flash(_("Tick the box to confirm that you need the full ID numbers and phones."), "warning")
         return redirect(url_for("nominations.index", **list_args(filters)))
-    close_due_notices()  # the same states the list page shows
     if list_count(visible_filter(current_user), filters) > current_app.config["EXPORT_JOB_THRESHOLD"]:
         campaign = db.session.get(Campaign, filters.campaign_id) if filters.campaign_id else None
         unit = campaign.county if campaign else common_unit(current_user)
         job = start_export(current_user, filters, full=full, unit=unit, client_ip=request.remote_addr)
-        db.session.commit()
-        dispatch(job)
         return redirect(url_for("jobs.show", job_id=job.id))
     content, _count = export_nominations(visible_filter(current_user), filters, full=full, actor=current_user,
                                          client_ip=request.remote_addr)
-    db.session.commit()
     campaign = db.session.get(Campaign, filters.campaign_id) if filters.campaign_id else None
     return xlsx_response(content, download_name(f"{campaign.year}{campaign.name}" if campaign else None,
                                                 china_today()))

@@ -13,6 +13,7 @@ import click
 from flask.cli import AppGroup
 
 from workflow_app.campaigns.models import Campaign
+from workflow_app.core import work
 from workflow_app.exports.nominations import export_nominations
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
@@ -32,6 +33,7 @@ def write_atomically(out_path: Path, content: bytes) -> None:
 @click.option("--campaign", "campaign_id", type=int, required=True, help="Campaign id.")
 @click.option("--full", is_flag=True, help="Full ID numbers and phones (logged); masked without it.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
+@work.transactional
 def nominations_command(campaign_id: int, full: bool, out_path: Path) -> None:
     """The campaign's nomination summary list (汇总表) as a county administrator sees it (no drafts)."""
     campaign = db.session.get(Campaign, campaign_id)
@@ -40,5 +42,4 @@ def nominations_command(campaign_id: int, full: bool, out_path: Path) -> None:
     content, count = export_nominations(Nomination.state != "draft", ListFilters(campaign_id=campaign.id),
                                         full=full, actor=None)
     write_atomically(out_path, content)
-    db.session.commit()  # logged once the file exists
     click.echo(f"{count} nominations written to {out_path} ({'full' if full else 'masked'} ID numbers and phones)")

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from workflow_app.exports.blueprint import xlsx_response
-from workflow_app.extensions import db
 from workflow_app.imports import pending
 from workflow_app.imports.common import ACTION_LABELS, MAX_BYTES, ImportFileError
 from workflow_app.imports.forms import ConfirmForm, UploadForm
@@ -95,7 +94,6 @@ def confirm(name: str):
         return render_template("imports/preview.html", kind=kind, plan=plan, filename=filename,
                                form=ConfirmForm(), actions=ACTION_LABELS)
     generated = kind.apply(plan)
-    db.session.commit()
     pending.drop(form.token.data)
     response = render_template("imports/result.html", kind=kind, plan=plan, filename=filename,
                                passwords=generated or [], actions=ACTION_LABELS)

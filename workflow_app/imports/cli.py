@@ -10,13 +10,14 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from workflow_app.extensions import db
+from workflow_app.core import work
 from workflow_app.imports.common import ImportFileError
 from workflow_app.imports.kinds import KINDS, plan_file
 
 group = AppGroup("import", help="Import org units or users from an Excel (.xlsx) file.")
 
 
+@work.transactional
 def _run(kind_name: str, path: Path) -> None:
     kind = KINDS[kind_name]
     try:
@@ -29,7 +30,6 @@ def _run(kind_name: str, path: Path) -> None:
             click.echo(f"row {error.row}{column}: {error.message}", err=True)
         raise click.ClickException(f"{len(plan.errors)} errors; nothing was imported")
     generated = kind.apply(plan)
-    db.session.commit()
     counts = ", ".join(f"{plan.count(action)} {action}" for action in ("create", "update", "add_role", "unchanged")
                        if plan.count(action))
     click.echo(f"{kind_name}: {counts or 'nothing to do'}")

@@ -13,9 +13,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from workflow_app.core.formats import LOCALES
 from workflow_app.core.text import code_points, forbidden_characters
 from workflow_app.core.xlsx import NotAWorkbook, WorkbookTooLarge, read_rows
-from workflow_app.web import LOCALES
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000

@@ -12,7 +12,7 @@ import secrets
 import time
 from pathlib import Path
 
-from workflow_app import storage
+from workflow_app.core import storage
 
 TOKEN_PATTERN = r"[A-Za-z0-9_-]{32}"
 MAX_AGE_SECONDS = 3600

@@ -3,19 +3,19 @@ the small JSON the page polls, the result's download, and retrying a failed job.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from workflow_app import storage
+from workflow_app.core import storage
+from workflow_app.core.http import get_or_404, refusals_go_to
 from workflow_app.extensions import db
 from workflow_app.jobs import services
-from workflow_app.jobs.kinds import KINDS, JobFailed
+from workflow_app.jobs.kinds import KINDS
 from workflow_app.jobs.models import Job
 from workflow_app.nominations.forms import DeleteForm
 from workflow_app.policy import can_view_job, jobs_filter
-from workflow_app.web import get_or_404
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 LIST_LIMIT = 50
@@ -75,11 +75,6 @@ def retry(job_id: int):
     job = _job(job_id)
     if not DeleteForm().validate_on_submit():
         abort(400)
-    try:
-        services.retry(job)
-    except JobFailed as refusal:
-        flash(str(refusal.message), "warning")
-        return redirect(url_for(".show", job_id=job.id))
-    db.session.commit()
-    services.dispatch(job)
+    refusals_go_to(url_for(".show", job_id=job.id))
+    services.retry(job)  # it starts once this request has committed
     return redirect(url_for(".show", job_id=job.id))

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from workflow_app.core.errors import UserError
 
-class JobFailed(Exception):
+
+class JobFailed(UserError):
     """The work cannot be done, for a reason the user can act on (``message``, translatable)."""
 
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+    category = "warning"
 
 
 @dataclass(frozen=True)

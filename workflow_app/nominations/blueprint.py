@@ -18,26 +18,27 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
-from sqlalchemy.orm import defaultload, lazyload
+from sqlalchemy import select
+from sqlalchemy.orm import defaultload
 from wtforms import SelectChoice
 
 from states.nomination import (
     EVENT_LABELS,
     STATE_LABELS,
-    STATES,
     ConcurrentChange,
     TransitionRefused,
-    available_events,
+    describe,
     path_of,
-    quota_for,
-    quota_used,
     review_chain,
 )
 from workflow_app.auth.services import safe_next
-from workflow_app.campaigns.models import Campaign, HonorType
+from workflow_app.campaigns.models import Campaign
+from workflow_app.campaigns.services import quota_for, quota_used
 from workflow_app.certificates.services import certificate_of
+from workflow_app.core import work
+from workflow_app.core.errors import UserError
 from workflow_app.core.formats import time_text
+from workflow_app.core.http import MAX_ID, get_or_404, refusals_go_to
 from workflow_app.core.timeutil import china_today, utcnow
 from workflow_app.exports.nominations import may_export_full
 from workflow_app.extensions import db
@@ -51,13 +52,12 @@ from workflow_app.nominations.forms import (
     form_class_for,
 )
 from workflow_app.nominations.models import Attachment, Nomination
-from workflow_app.nominations.queries import ListFilters, next_todo_id, todo_ids, visible_page
+from workflow_app.nominations.queries import ListFilters, filter_options, visible_page
 from workflow_app.nominations.rows import table_rows
-from workflow_app.notice.services import close_due_notices, nomination_panel
+from workflow_app.notice.services import nomination_panel
 from workflow_app.orgs.models import OrgUnit
-from workflow_app.orgs.services import in_subtree
 from workflow_app.policy import can_edit, can_view, is_unit_chair, submitting_units
-from workflow_app.web import MAX_ID, get_or_404
+from workflow_app.review.queries import next_todo_id, todo_ids
 
 bp = Blueprint("nominations", __name__, url_prefix="/nominations")
 bp.add_app_template_global(table_rows, "nomination_rows")  # nominations/_table.html, on lists of every area
@@ -83,34 +83,12 @@ def open_campaigns(units: list[OrgUnit]) -> list[Campaign]:
     ))
 
 
-def filter_options() -> dict:
-    """Choices for the list filters, limited to what the user's jurisdiction contains."""
-    paths = [a.org_unit.path for a in current_user.roles]
-    ancestor_ids = {unit_id for a in current_user.roles for unit_id in a.org_unit.ancestor_ids}
-    in_reach = or_(OrgUnit.id.in_(ancestor_ids), *[in_subtree(path) for path in paths])
-    townships = db.session.scalars(
-        select(OrgUnit).where(OrgUnit.level.in_(("township", "county")), in_reach).order_by(OrgUnit.code)
-    ).all()
-    counties = [unit.id for unit in townships if unit.level == "county"]
-    return {
-        # The menu shows a campaign's year and name: neither its county nor its honors are loaded.
-        "campaigns": db.session.scalars(
-            select(Campaign).where(Campaign.county_id.in_(counties)).order_by(Campaign.year.desc())
-            .options(lazyload(Campaign.county), lazyload(Campaign.honor_types))
-        ).all(),
-        "honor_types": db.session.scalars(select(HonorType).order_by(HonorType.sort_order)).all(),
-        "townships": townships,
-        "states": STATES,
-    }
-
-
 @bp.route("/")
 @login_required
 def index():
-    close_due_notices()  # notices end by themselves, whether or not cron ran
     filters = ListFilters.from_args(request.args)
     page = visible_page(current_user, filters, current_app.config["PAGE_SIZE"])
-    return render_template("nominations/list.html", page=page, filters=filters, **filter_options(),
+    return render_template("nominations/list.html", page=page, filters=filters, **filter_options(current_user),
                            can_create=bool(submitting_units(current_user)),
                            can_export_full=may_export_full(current_user))
 
@@ -164,11 +142,11 @@ def new_details():
                 nomination = services.create_nomination(current_user, campaign, honor_type, unit, data,
                                                         creation_key=key)
             except services.NominationError as error:
+                work.rollback()  # the insert lost a race: look at what won it
                 if (twin := services.created_with(current_user, key)) is not None:
                     return _already_saved(twin)  # the same form, sent at the same moment, got there first
                 flash(str(error.message), "danger")
             else:
-                db.session.commit()
                 return _after_save(nomination)
     form.form_key.data = key or uuid.uuid4().hex
     return render_template("nominations/edit.html", form=form, campaign=campaign, honor_type=honor_type,
@@ -181,14 +159,13 @@ def _already_saved(nomination: Nomination):
 
 
 def _after_save(nomination: Nomination):
-    """Save, and submit too when the chair pressed “save and submit”."""
+    """Save, and submit too when the chair pressed “save and submit” (a guard's refusal changes nothing, so
+    the draft is still saved)."""
     if request.form.get("and_submit"):
         try:
             services.perform_transition(nomination, "submit", current_user, client_ip=request.remote_addr)
         except TransitionRefused as refusal:
             flash(_("Saved as a draft, but not submitted: %(reason)s", reason=refusal.message), "warning")
-        except services.NominationError as error:
-            flash(str(error.message), "danger")
         else:
             flash(_("Submitted. It now waits for review."), "success")
         return redirect(url_for(".show", nomination_id=nomination.id))
@@ -199,9 +176,8 @@ def _after_save(nomination: Nomination):
 @bp.route("/<int:nomination_id>")
 @login_required
 def show(nomination_id: int):
-    close_due_notices()
     nomination = load_visible(nomination_id)
-    events = available_events(nomination, current_user)
+    offers = describe(nomination, current_user)
     chain = review_chain(nomination)
     quota = quota_for(nomination)
     came_from = ListFilters.from_args(request.args)  # the to-do list it was opened from, filters and all
@@ -211,8 +187,7 @@ def show(nomination_id: int):
         next_todo_url=url_for(".show", nomination_id=next_id, **came_from.list_args()) if next_id else None,
         list_args=came_from.list_args(),
         nomination=nomination,
-        events=events,
-        event_labels=EVENT_LABELS,
+        offers=offers,
         chain=chain,
         diagram=workflow_svg(nomination.state, *path_of(chain)),
         editable=can_edit(current_user, nomination),
@@ -235,29 +210,18 @@ def edit(nomination_id: int):
     form = form_class_for(nomination.honor_type)(obj=nomination if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = nomination.version
-    if form.validate_on_submit():
-        try:
-            saved = _save_edit(nomination, form)
-        except ConcurrentChange:
-            db.session.rollback()
-            flash(_("Someone else saved this nomination meanwhile. Your changes were not saved; "
-                    "please look at it again."), "danger")
-            return redirect(url_for(".show", nomination_id=nomination.id))
-        except services.NominationError as error:
-            flash(str(error.message), "danger")
-        else:
-            if saved:
-                db.session.commit()
-                return _after_save(nomination)
+    refusals_go_to(url_for(".show", nomination_id=nomination.id))  # a stale page: start again from the nomination
+    if form.validate_on_submit() and _save_edit(nomination, form):
+        return _after_save(nomination)
     return render_template("nominations/edit.html", form=form, nomination=nomination,
                            campaign=nomination.campaign, honor_type=nomination.honor_type,
                            unit=nomination.org_unit)
 
 
 def _save_edit(nomination: Nomination, form) -> bool:
-    """The validated edit form into the nomination (flushes; the caller commits), for the Save button and
-    autosave alike. False, with the error on the form, when the ID number is taken in this campaign; raises
-    ConcurrentChange when the page was stale (its ``version``) and NominationError when refused."""
+    """The validated edit form into the nomination (flushes), for the Save button and autosave alike. False,
+    with the error on the form, when the ID number is taken in this campaign; raises ConcurrentChange when the
+    page was stale (its ``version``) and NominationError when refused."""
     data = form.nominee_data()
     if services.duplicate_id_number(nomination, nomination.campaign_id, data.get("id_number")):
         form.id_number.errors.append(_("This person (ID number) is already nominated in this campaign."))
@@ -284,18 +248,14 @@ def autosave(nomination_id: int):
     try:
         saved = form.validate_on_submit() and _save_edit(nomination, form)
     except ConcurrentChange:
-        db.session.rollback()
         return _not_saved(409, _("someone else saved this nomination meanwhile; reload the page"))
-    except services.NominationError as error:
-        db.session.rollback()
+    except UserError as error:
         return _not_saved(422, str(error.message))
     if not saved:
-        db.session.rollback()
         errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         reason = "; ".join(f"{form[name].label.text}: {' '.join(errs)}" for name, errs in errors.items()
                            if name in form and name != "csrf_token") or _("the form expired; reload the page")
         return _not_saved(422, reason, errors=errors)
-    db.session.commit()
     return jsonify(saved=True, version=nomination.version,
                    message=_("Saved automatically at %(time)s", time=time_text(utcnow())))
 
@@ -317,22 +277,16 @@ def transition(nomination_id: int):
     data = {name: form[name].data for name in ("vote_due", "vote_present", "vote_in_favour")}
     came_from = ListFilters.from_args(request.form)
     todo_before = todo_ids(current_user, came_from)  # where this one stood, for "next to-do" after the action
-    try:
-        services.perform_transition(nomination, form.event.data, current_user, form.comment.data or "",
-                                    expected_version=form.version.data, client_ip=request.remote_addr,
-                                    data=data)
-    except TransitionRefused as refusal:
-        flash(str(refusal.message), "danger")
-    except services.NominationError as error:
-        flash(str(error.message), "warning")
-    else:
-        flash(_("Done: %(action)s.", action=EVENT_LABELS[form.event.data]), "success")
-        if form.event.data != "submit":
-            # Same-site paths only: a posted next_url must not send the reviewer off-site.
-            return redirect(safe_next(request.form.get("next_url"))
-                            or _next_todo_url(todo_before, nomination.id, came_from)
-                            or url_for("review.todo", **came_from.list_args()))
-    return redirect(url_for(".show", nomination_id=nomination.id))
+    refusals_go_to(url_for(".show", nomination_id=nomination.id))
+    services.perform_transition(nomination, form.event.data, current_user, form.comment.data or "",
+                                expected_version=form.version.data, client_ip=request.remote_addr, data=data)
+    flash(_("Done: %(action)s.", action=EVENT_LABELS[form.event.data]), "success")
+    if form.event.data == "submit":
+        return redirect(url_for(".show", nomination_id=nomination.id))
+    # Same-site paths only: a posted next_url must not send the reviewer off-site.
+    return redirect(safe_next(request.form.get("next_url"))
+                    or _next_todo_url(todo_before, nomination.id, came_from)
+                    or url_for("review.todo", **came_from.list_args()))
 
 
 def _next_todo_url(before: list[int], nomination_id: int, came_from: ListFilters) -> str | None:
@@ -358,14 +312,9 @@ def upload(nomination_id: int):
             for error in errors:
                 flash(str(error), "danger")
         return redirect(url_for(".show", nomination_id=nomination.id))
-    try:
-        attachment = services.add_attachment(nomination, form.file.data, current_user)
-    except services.NominationError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("Attached %(name)s.", name=attachment.original_name), "success")
+    refusals_go_to(url_for(".show", nomination_id=nomination.id) + "#attachments")
+    attachment = services.add_attachment(nomination, form.file.data, current_user)
+    flash(_("Attached %(name)s.", name=attachment.original_name), "success")
     return redirect(url_for(".show", nomination_id=nomination.id) + "#attachments")
 
 
@@ -400,8 +349,6 @@ def delete_attachment(nomination_id: int, attachment_id: int):
     if not DeleteForm().validate_on_submit():
         abort(400)
     name = attachment.original_name
-    path = services.remove_attachment(attachment)
-    db.session.commit()
-    path.unlink(missing_ok=True)  # only once the row is gone for good
+    services.remove_attachment(attachment)  # the file goes once the row is gone for good
     flash(_("Removed %(name)s.", name=name), "info")
     return redirect(url_for(".show", nomination_id=nomination.id) + "#attachments")

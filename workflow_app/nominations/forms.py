@@ -142,8 +142,9 @@ class AttachmentForm(Form):
 class TransitionForm(Form):
     event = HiddenField(validators=[DataRequired()])  # the name of the button pressed
     version = IntegerField(validators=[DataRequired()])
-    # An approval's comment is printed as that level's opinion on the approval form.
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), _too_long(1000), printable], render_kw={"rows": 2})
+    # Its length and characters are the workflow's guards (comment_is_valid, comment_is_printable), which every
+    # entry point runs: the web form, bulk review and the API.
+    comment = TextAreaField(_l("Comment"), validators=[Optional()], render_kw={"rows": 2})
     vote_due = IntegerField(_l("Members due"), validators=[Optional(), NumberRange(min=0, max=100000)])
     vote_present = IntegerField(_l("Present"), validators=[Optional(), NumberRange(min=0, max=100000)])
     vote_in_favour = IntegerField(_l("In favour"), validators=[Optional(), NumberRange(min=0, max=100000)])

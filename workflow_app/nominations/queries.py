@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
-from sqlalchemy.orm import aliased, defaultload, load_only
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy.orm import aliased, defaultload, lazyload, load_only
 
 from states.nomination import STATES
 from workflow_app.auth.models import User
-from workflow_app.campaigns.models import Campaign
+from workflow_app.campaigns.models import Campaign, HonorType
+from workflow_app.core.http import parse_id
 from workflow_app.core.text import without_forbidden
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
 from workflow_app.orgs.models import OrgUnit
-from workflow_app.policy import todo_filter, visible_filter
-from workflow_app.web import parse_id
+from workflow_app.orgs.services import in_subtree
+from workflow_app.policy import visible_filter
 
 
 @dataclass
@@ -78,7 +79,7 @@ def clean_sort(value: str | None) -> str:
     return value if value.lstrip("-") in SORT_KEYS and value.count("-") <= 1 else ""
 
 
-def _sort_column(query: Select, sort: str) -> tuple[Select, ColumnElement, bool]:
+def sort_column(query: Select, sort: str) -> tuple[Select, ColumnElement, bool]:
     """The list's order column for ``sort`` (joining what it needs), and whether it runs descending."""
     key = sort.lstrip("-")
     descending = sort.startswith("-")
@@ -96,15 +97,15 @@ def _sort_column(query: Select, sort: str) -> tuple[Select, ColumnElement, bool]
     return query, column, descending
 
 
-def _ordered(query: Select, sort: str) -> Select:
+def ordered(query: Select, sort: str) -> Select:
     """The list order: the chosen column, then the id, so pages never overlap."""
-    query, column, descending = _sort_column(query, sort)
+    query, column, descending = sort_column(query, sort)
     if descending:
         return query.order_by(column.desc(), Nomination.id.desc())
     return query.order_by(column.asc(), Nomination.id.asc())
 
 
-def _apply(query: Select, filters: ListFilters) -> Select:
+def filtered(query: Select, filters: ListFilters) -> Select:
     if filters.campaign_id:
         query = query.where(Nomination.campaign_id == filters.campaign_id)
     if filters.honor_type_id:
@@ -127,13 +128,13 @@ ROW_COLUMNS = (Nomination.id, Nomination.campaign_id, Nomination.honor_type_id, 
                Nomination.state_since, Nomination.nominee_name, Nomination.id_number)
 
 
-def _page(where, filters: ListFilters, per_page: int) -> Page:
+def page_of(where, filters: ListFilters, per_page: int) -> Page:
     """Count, then the page's ids (both read from the list index alone), then the page's rows: the
     rows fetched are the page's, however many nominations match."""
     # count(*), not count(id): PostgreSQL then answers from the list indexes alone (no table pages read).
-    total = db.session.scalar(_apply(select(func.count()).select_from(Nomination).where(where), filters)) or 0
+    total = db.session.scalar(filtered(select(func.count()).select_from(Nomination).where(where), filters)) or 0
     ids = list(db.session.scalars(
-        _ordered(_apply(select(Nomination.id).where(where), filters), filters.sort)
+        ordered(filtered(select(Nomination.id).where(where), filters), filters.sort)
         .limit(per_page)
         .offset((filters.page - 1) * per_page)
     ))
@@ -147,59 +148,26 @@ def _page(where, filters: ListFilters, per_page: int) -> Page:
 
 def list_select(where, filters: ListFilters) -> Select:
     """Every row ``where`` admits, filtered and ordered as the list page shows them, unpaged (exports)."""
-    return _ordered(_apply(select(Nomination).where(where), filters), filters.sort)
+    return ordered(filtered(select(Nomination).where(where), filters), filters.sort)
 
 
 def list_count(where, filters: ListFilters) -> int:
-    return db.session.scalar(_apply(select(func.count(Nomination.id)).where(where), filters)) or 0
+    return db.session.scalar(filtered(select(func.count(Nomination.id)).where(where), filters)) or 0
 
 
 def list_ids(where, filters: ListFilters) -> list[int]:
     """Every id ``where`` admits under ``filters``, in list order: a large export loads its rows in
     chunks of these rather than all at once."""
-    return list(db.session.scalars(_ordered(_apply(select(Nomination.id).where(where), filters), filters.sort)))
+    return list(db.session.scalars(ordered(filtered(select(Nomination.id).where(where), filters), filters.sort)))
 
 
 def visible_query(user: User, filters: ListFilters) -> Select:
     """Nominations ``user`` may see that match ``filters``, unordered (the API pages them by id)."""
-    return _apply(select(Nomination).where(visible_filter(user)), filters)
+    return filtered(select(Nomination).where(visible_filter(user)), filters)
 
 
 def visible_page(user: User, filters: ListFilters, per_page: int = 20) -> Page:
-    return _page(visible_filter(user), filters, per_page)
-
-
-def todo_page(user: User, filters: ListFilters, per_page: int = 20) -> Page:
-    return _page(todo_filter(user), filters, per_page)
-
-
-def todo_ids(user: User, filters: ListFilters | None = None) -> list[int]:
-    """The ids of the whole (filtered) to-do list in list order, all pages (one query, ids only)."""
-    filters = filters or ListFilters()
-    return list(db.session.scalars(_ordered(_apply(select(Nomination.id).where(todo_filter(user)), filters),
-                                            filters.sort)))
-
-
-def next_todo_id(user: User, nomination: Nomination, filters: ListFilters | None = None) -> int | None:
-    """The nomination after ``nomination`` in ``user``'s to-do list as filtered and sorted by ``filters``;
-    None when it is last or not in that list. Two short statements (a keyset seek), whatever its length."""
-    filters = filters or ListFilters()
-    waiting = _apply(select(Nomination.id).where(todo_filter(user)), filters)
-    if db.session.scalar(waiting.where(Nomination.id == nomination.id)) is None:
-        return None
-    sort = filters.sort
-    query, column, descending = _sort_column(waiting, sort)
-    key = sort.lstrip("-")
-    if key == "unit":
-        value = nomination.org_unit.name
-    elif key == "state":
-        value = STATES.index(nomination.state)
-    else:
-        value = getattr(nomination, "nominee_name" if key == "name" else "updated_at")
-    later = column < value if descending else column > value
-    tie = Nomination.id < nomination.id if descending else Nomination.id > nomination.id
-    order = (column.desc(), Nomination.id.desc()) if descending else (column.asc(), Nomination.id.asc())
-    return db.session.scalar(query.where(or_(later, and_(column == value, tie))).order_by(*order).limit(1))
+    return page_of(visible_filter(user), filters, per_page)
 
 
 def next_in(ids: list[int], nomination_id: int) -> int | None:
@@ -209,3 +177,24 @@ def next_in(ids: list[int], nomination_id: int) -> int | None:
     except ValueError:
         return None
     return ids[index + 1] if index + 1 < len(ids) else None
+
+
+def filter_options(user: User) -> dict:
+    """Choices for the list filters, limited to what the user's jurisdiction contains."""
+    paths = [a.org_unit.path for a in user.roles]
+    ancestor_ids = {unit_id for a in user.roles for unit_id in a.org_unit.ancestor_ids}
+    in_reach = or_(OrgUnit.id.in_(ancestor_ids), *[in_subtree(path) for path in paths])
+    townships = db.session.scalars(
+        select(OrgUnit).where(OrgUnit.level.in_(("township", "county")), in_reach).order_by(OrgUnit.code)
+    ).all()
+    counties = [unit.id for unit in townships if unit.level == "county"]
+    return {
+        # The menu shows a campaign's year and name: neither its county nor its honors are loaded.
+        "campaigns": db.session.scalars(
+            select(Campaign).where(Campaign.county_id.in_(counties)).order_by(Campaign.year.desc())
+            .options(lazyload(Campaign.county), lazyload(Campaign.honor_types))
+        ).all(),
+        "honor_types": db.session.scalars(select(HonorType).order_by(HonorType.sort_order)).all(),
+        "townships": townships,
+        "states": STATES,
+    }

@@ -14,10 +14,13 @@ from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from workflow_app.core.formats import active_locale, moment_text
+from states.nomination import STATE_LABELS
+from workflow_app.core.formats import active_locale, moment_text, translated
 from workflow_app.core.idnumber import mask_id_number
 from workflow_app.nominations.models import Nomination
-from workflow_app.web import state_label
+
+# The state badge's label, per locale: this table and the ``state_label`` template filter share it.
+state_label = translated(STATE_LABELS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""What the nominations area does: plain functions, no commit inside (the request commits)."""
+"""What the nominations area does: plain functions that flush; the unit of work commits."""
 
 from __future__ import annotations
 
@@ -12,16 +12,18 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from states.nomination import ConcurrentChange, fire
-from workflow_app import storage
 from workflow_app.auth.models import User
 from workflow_app.campaigns.models import Campaign, HonorType
-from workflow_app.core import faults
+from workflow_app.core import faults, storage, work
+from workflow_app.core.errors import UserError
 from workflow_app.core.images import ATTACHMENT_MAX_PIXELS, ImageRefused, check_image
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Attachment, AuditEntry, Nomination
+from workflow_app.nominations.rules import ALREADY_NOMINATED, already_nominated
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.orgs.services import ancestor_at_level
 
@@ -33,12 +35,8 @@ SIGNATURES = (
 )
 
 
-class NominationError(ValueError):
+class NominationError(UserError):
     """A refusal whose message is for people."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 def quota_unit_for(unit: OrgUnit) -> OrgUnit:
@@ -86,13 +84,16 @@ def created_with(actor: User, key: str | None) -> Nomination | None:
 def update_nomination(nomination: Nomination, data: dict, *, expected_version: int | None) -> None:
     nomination_id = nomination.id
     if expected_version is not None and expected_version != nomination.version:
-        raise ConcurrentChange(nomination_id)
+        raise ConcurrentChange(nomination_id, _stale_edit, category="danger")
     apply_fields(nomination, data)
     try:
         _flush_or_duplicate()
     except StaleDataError:  # another save committed after this one read the row: its version moved on
-        db.session.rollback()
-        raise ConcurrentChange(nomination_id) from None
+        raise ConcurrentChange(nomination_id, _stale_edit, category="danger") from None
+
+
+def _stale_edit():
+    return _l("Someone else saved this nomination meanwhile. Your changes were not saved; please look at it again.")
 
 
 def apply_fields(nomination: Nomination, data: dict) -> None:
@@ -103,24 +104,15 @@ def apply_fields(nomination: Nomination, data: dict) -> None:
 def _flush_or_duplicate() -> None:
     """The partial unique index is the last word on one nomination per person per campaign
     (forms check first; this catches the race of two chairs saving the same person at once)."""
-    from sqlalchemy.exc import IntegrityError
-
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
-        raise NominationError(_l("This person (ID number) is already nominated in this campaign.")) from None
+        raise NominationError(ALREADY_NOMINATED, code="already_nominated") from None
 
 
 def duplicate_id_number(nomination: Nomination | None, campaign_id: int, id_number: str | None) -> bool:
-    if not id_number:
-        return False
-    query = select(Nomination.id).where(
-        Nomination.campaign_id == campaign_id, Nomination.id_number == id_number, Nomination.state != "withdrawn"
-    )
-    if nomination is not None and nomination.id:
-        query = query.where(Nomination.id != nomination.id)
-    return db.session.scalar(query.limit(1)) is not None
+    """The forms' early answer to "already nominated", the same check the submit guard makes."""
+    return already_nominated(campaign_id, id_number, other_than=nomination.id if nomination is not None else None)
 
 
 # ---------------------------------------------------------------- attachments
@@ -161,8 +153,7 @@ class StoredUpload:
 
 def store_upload(upload) -> StoredUpload:
     """Check an upload's size and real type (sniffed, never the client's claim) and write it under
-    a random name. The file is written before the transaction commits; if that fails, an
-    unreferenced file is all that remains."""
+    a random name; removed again if the unit of work does not commit."""
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     content = upload.read(limit + 1)
     if len(content) > limit:
@@ -178,7 +169,7 @@ def store_upload(upload) -> StoredUpload:
         except ImageRefused as refused:
             raise NominationError(refused.message) from None
     storage_name = uuid.uuid4().hex
-    storage.write("uploads", storage_name, content)
+    work.remove_unless_committed(storage.write("uploads", storage_name, content))
     return StoredUpload(name=clean_filename(upload.filename), content_type=content_type, size=len(content),
                         sha256=hashlib.sha256(content).hexdigest(), storage_name=storage_name)
 
@@ -200,58 +191,21 @@ def attachment_path(attachment: Attachment) -> Path:
     return storage.path_of("uploads", attachment.storage_name)
 
 
-def remove_attachment(attachment: Attachment) -> Path:
-    """Delete the row; returns the file to unlink once the transaction has committed."""
-    path = attachment_path(attachment)
+def remove_attachment(attachment: Attachment) -> None:
+    """Delete the row; its file goes once that has committed (a rollback keeps both)."""
+    work.after_commit(attachment_path(attachment).unlink, missing_ok=True)
     db.session.delete(attachment)
     db.session.flush()
-    return path
 
 
 # ---------------------------------------------------------------- transitions
-def perform_transition(nomination: Nomination, event: str, actor: User, comment: str = "", *,
+def perform_transition(nomination: Nomination, event: str, actor: User | None, comment: str = "", *,
                        expected_version: int | None = None, client_ip: str | None = None,
                        data: dict | None = None) -> AuditEntry:
-    """Fire the event and commit; on a lost race, roll back and say who was first. After the
-    commit, notify the people concerned (``notifications.services.notify_transition``)."""
-    nomination_id = nomination.id
-    try:
-        entry = fire(nomination, event, actor, comment, client_ip=client_ip,
-                     expected_version=expected_version, data=data)
-        faults.reached("transition.before_commit")
-        db.session.commit()
-    except ConcurrentChange:
-        db.session.rollback()
-        raise NominationError(already_handled_message(nomination_id)) from None
-    except BaseException:
-        # A refusal, or a failure anywhere in the transition: state, version, audit row, certificate
-        # number and stored file go back together, and the session is clean for the caller's next step.
-        db.session.rollback()
-        raise
-    after_commit(entry)
+    """Fire the event in the caller's unit of work: state, audit row, effects and the notifications
+    (their e-mail leaves after the commit). Raises TransitionRefused or ConcurrentChange (whose message
+    says who was first), both UserErrors."""
+    entry = fire(nomination, event, actor, comment, client_ip=client_ip, expected_version=expected_version,
+                 data=data)
+    faults.reached("transition.before_commit")
     return entry
-
-
-def after_commit(entry: AuditEntry) -> None:
-    """What leaves the transaction once it committed: in-app notifications, then e-mail. A failure
-    here is logged, never raised: the transition has happened and the user must be told so."""
-    from workflow_app.notifications.services import notify_transition
-
-    try:
-        faults.reached("transition.committed")
-        notify_transition(entry)
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("notifications after a committed transition failed")
-
-
-def already_handled_message(nomination_id: int):
-    last = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.nomination_id == nomination_id).order_by(AuditEntry.id.desc()).limit(1)
-    ).first()
-    if last is None:
-        return _l("This nomination was changed by someone else meanwhile. Please look at it again.")
-    from workflow_app.core.formats import moment_text
-
-    return _l("Already handled by %(name)s (%(unit)s) at %(time)s. Please look at it again.",
-              name=last.actor_name, unit=last.actor_unit_name or "—", time=moment_text(last.created_at))

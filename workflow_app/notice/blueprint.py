@@ -6,26 +6,28 @@ import io
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from states.nomination import TransitionRefused
 from workflow_app.campaigns.models import Campaign
+from workflow_app.certificates.pdf import MissingGlyphs
+from workflow_app.core import work
+from workflow_app.core.errors import UserError
 from workflow_app.core.formats import day_text
+from workflow_app.core.http import get_or_404, parse_id, refusals_go_to
 from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import db, limiter
 from workflow_app.nominations.forms import DeleteForm
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.queries import Page
-from workflow_app.nominations.services import NominationError, form_key
+from workflow_app.nominations.services import form_key
 from workflow_app.notice import services
 from workflow_app.notice.forms import EnteredObjectionForm, HolidayForm, ObjectionForm
 from workflow_app.notice.models import Holiday, Objection
 from workflow_app.notice.pdf import NoticeDocument, NoticeEntry, NoticeLabels, render_notice
 from workflow_app.policy import admin_counties, can_administer, can_view
-from workflow_app.web import get_or_404, parse_id
 
 bp = Blueprint("notice", __name__)
 
@@ -38,8 +40,7 @@ def _public_url(endpoint: str, **values) -> str:
 # ---------------------------------------------------------------- public
 @bp.route("/notice")
 def index():
-    """Everyone under public notice, per campaign. No login: the address goes on the paper poster."""
-    services.close_due_notices()
+    """Everyone under a notice that still runs, per campaign. No login: the address goes on the paper poster."""
     campaign_id = parse_id(request.args.get("campaign"))
     size = services.NOTICE_PAGE_SIZE
     page = Page(items=[], total=services.notice_count(campaign_id), page=parse_id(request.args.get("page")) or 1,
@@ -51,6 +52,8 @@ def index():
 
 def _load_open_for_objection(nomination_id: int) -> Nomination:
     nomination = get_or_404(Nomination, nomination_id)
+    if services.notice_is_over(nomination, china_today()):
+        abort(404, str(services.notice_over_message(nomination)))
     if not services.accepts_objections(nomination):
         abort(404, _("This nominee is not under public notice; objections are closed."))
     return nomination
@@ -82,7 +85,10 @@ def object_to(nomination_id: int):
                                           contact=form.objector_contact.data, text=form.text.data,
                                           upload=form.attachment.data, channel="online",
                                           client_ip=request.remote_addr, key=services.submission_key(form.token.data))
-            except (NominationError, TransitionRefused) as error:
+            except services.SentTwice:
+                work.rollback()  # the other request recorded this very form: say it was received
+                return render_template("notice/objection_received.html", nomination=nomination)
+            except UserError as error:
                 flash(str(error.message), "danger")
                 status = 400
             else:
@@ -116,16 +122,16 @@ def enter_objection(nomination_id: int):
             for error in errors:
                 flash(str(error), "danger")
         return redirect(url_for("nominations.show", nomination_id=nomination.id) + "#objections")
+    back = url_for("nominations.show", nomination_id=nomination.id) + "#objections"
+    refusals_go_to(back)
     try:
         services.record_objection(nomination, name=form.objector_name.data, contact=form.objector_contact.data,
                                   text=form.text.data, upload=form.attachment.data, channel=form.channel.data,
                                   entered_by=current_user, client_ip=request.remote_addr,
                                   key=form_key(form.form_key.data))
-    except (NominationError, TransitionRefused) as error:
-        flash(str(error.message), "danger")
-    else:
-        flash(_("The objection is recorded; the nomination is back in county review until it is resolved."),
-              "success")
+    except services.SentTwice:
+        work.rollback()  # the other request recorded this very form
+    flash(_("The objection is recorded; the nomination is back in county review until it is resolved."), "success")
     return redirect(url_for("nominations.show", nomination_id=nomination.id) + "#objections")
 
 
@@ -157,7 +163,6 @@ def _admin_campaign(campaign_id: int) -> Campaign:
 
 
 def _campaign_rows(campaign: Campaign):
-    services.close_due_notices()
     groups = services.notice_rows(campaign.id)
     return groups[0][1] if groups else []
 
@@ -193,8 +198,6 @@ def notice_labels() -> NoticeLabels:
 @bp.route("/notice/<int:campaign_id>/notice.pdf")
 @login_required
 def pdf(campaign_id: int):
-    from workflow_app.certificates.pdf import MissingGlyphs
-
     campaign = _admin_campaign(campaign_id)
     rows = _campaign_rows(campaign)
     starts, ends = services.period_of(rows)
@@ -232,7 +235,6 @@ def holidays():
         row.name = (form.name.data or "").strip()
         row.working = bool(form.working.data)
         db.session.add(row)
-        db.session.commit()
         flash(_("Saved %(day)s.", day=day_text(day)), "success")
         return redirect(url_for(".holidays", year=day.year))
     year = request.args.get("year", type=int) or china_today().year
@@ -257,7 +259,6 @@ def delete_holiday(day: str):
     if not DeleteForm().validate_on_submit():
         abort(400)
     db.session.delete(row)
-    db.session.commit()
     flash(_("Removed %(day)s.", day=day_text(parsed)), "info")
     return redirect(url_for(".holidays", year=parsed.year))
 
@@ -266,8 +267,6 @@ def delete_holiday(day: str):
 @bp.app_template_filter("long_date")
 def long_date(day) -> str:
     """A calendar day in China as people write it: 2026年3月2日 / March 2, 2026."""
-    from flask_babel import format_date
-
     return format_date(day, "long") if day else ""
 
 

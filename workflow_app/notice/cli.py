@@ -1,4 +1,5 @@
-"""``flask --app wsgi notices close``: end every public notice whose period is over (for cron)."""
+"""``flask --app wsgi notices close``: end every public notice whose period is over (cron; the scheduler runs
+the same task every minute)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """Public notice (公示): closing notices that are over, objections, and what the public page lists.
 
-Plain functions. ``close_due_notices`` and ``record_objection`` commit (each close on its own; an
-objection together with its state change); the rest only read."""
+Plain functions that flush. ``close_due_notices`` is a scheduled job, not something a page does: it runs
+each close as a unit of work of its own. Until it has run, every read already treats a notice whose last
+day is over as over (``notice_is_over``): the public list leaves it out, objections are refused, the county
+sees it waiting to be recorded."""
 
 from __future__ import annotations
 
@@ -17,15 +19,15 @@ from itsdangerous import BadSignature, Signer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from states.nomination import ConcurrentChange, TransitionRefused, fire, open_objections
+from states.nomination import ConcurrentChange, TransitionRefused, fire
 from workflow_app.auth.models import User
 from workflow_app.campaigns.models import Campaign, HonorType
-from workflow_app.core import generation, timeutil
+from workflow_app.core import timeutil, work
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.services import NominationError, store_upload, upload_folder
 from workflow_app.notice.models import Objection
-from workflow_app.notifications.services import notify_transition
+from workflow_app.notice.rules import notice_is_over, notice_over_message, open_objections
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.orgs.services import ancestor_at_level
 
@@ -48,32 +50,22 @@ def due_notice_ids(today: date) -> list[int]:
 def close_due_notices(today: date | None = None) -> int:
     """End every notice whose period is over, as the system; returns how many this call closed.
 
-    Runs from the ``notices close`` command and at the start of the pages that show nominations, so
-    nothing waits for cron. Each close commits on its own; a close someone else made first (the
-    version column refuses the second write) or one no longer possible is skipped, so every notice
-    ends exactly once however many of these run together."""
+    The scheduler runs it every minute (``flask --app wsgi scheduler``, or cron's ``notices close``). Each
+    close is a unit of work of its own; a close someone else made first (the version column refuses the
+    second write) or one no longer possible is skipped, so every notice ends exactly once — with one audit
+    row, by the system — however many of these run together."""
     today = today or timeutil.china_today()
-    checked = (generation.current(), today)
-    memo = current_app.extensions.setdefault("notices_checked", set())
-    if checked[0] is not None and checked in memo:
-        return 0  # nothing was due at this generation today, and nothing has changed since
     closed = 0
     for nomination_id in due_notice_ids(today):
-        nomination = db.session.get(Nomination, nomination_id)
-        if nomination is None or nomination.state != "public_notice":
-            continue
         try:
-            entry = fire(nomination, "end_notice", None, today=today)
-            db.session.commit()
+            with work.unit():
+                nomination = db.session.get(Nomination, nomination_id)
+                if nomination is None or nomination.state != "public_notice":
+                    continue
+                fire(nomination, "end_notice", None, today=today)
             closed += 1
         except (ConcurrentChange, TransitionRefused) as reason:
-            db.session.rollback()
             log.info("notice of nomination %s not closed here: %s", nomination_id, reason)
-            continue
-        notify_transition(entry)  # after the commit: the chair learns the honor is approved
-    if not closed:
-        memo.clear()  # only the latest generation matters
-        memo.add(checked)
     return closed
 
 
@@ -94,22 +86,25 @@ def township_name(unit: OrgUnit) -> str:
 NOTICE_PAGE_SIZE = 100  # nominees per page of the public list: it is public, so no request may ask for all
 
 
-def _notice_query(campaign_id: int | None):
+def _notice_query(campaign_id: int | None, today: date | None = None):
+    """Nominations under a notice that still runs today (one whose last day is over has ended, recorded or
+    not yet)."""
+    runs = Nomination.notice_ends_on >= (today or timeutil.china_today())
     query = (select(Nomination).join(Nomination.campaign).join(Nomination.honor_type)
-             .where(Nomination.state == "public_notice"))
+             .where(Nomination.state == "public_notice", runs))
     return query.where(Nomination.campaign_id == campaign_id) if campaign_id is not None else query
 
 
-def notice_count(campaign_id: int | None = None) -> int:
-    return db.session.scalar(_notice_query(campaign_id).with_only_columns(func.count())) or 0
+def notice_count(campaign_id: int | None = None, today: date | None = None) -> int:
+    return db.session.scalar(_notice_query(campaign_id, today).with_only_columns(func.count())) or 0
 
 
-def notice_rows(campaign_id: int | None = None, *, limit: int | None = None,
-                offset: int = 0) -> list[tuple[Campaign, list[NoticeRow]]]:
+def notice_rows(campaign_id: int | None = None, *, limit: int | None = None, offset: int = 0,
+                today: date | None = None) -> list[tuple[Campaign, list[NoticeRow]]]:
     """Per campaign, the nominations under public notice, in honor, township and name order (``limit``
     of them from ``offset``). Only what a notice may publish is taken: never ID numbers, phones or birth
     dates. The townships of all rows come in one query, not one per row."""
-    query = _notice_query(campaign_id).order_by(Campaign.year.desc(), Campaign.id, HonorType.sort_order,
+    query = _notice_query(campaign_id, today).order_by(Campaign.year.desc(), Campaign.id, HonorType.sort_order,
                                                  Nomination.quota_unit_id, Nomination.nominee_name, Nomination.id)
     nominations = list(db.session.scalars(query.limit(limit).offset(offset)))
     above = {ancestor for n in nominations for ancestor in n.org_unit.ancestor_ids}
@@ -154,10 +149,11 @@ def objections_of(nomination: Nomination) -> list[Objection]:
                                    .order_by(Objection.id)))
 
 
-def accepts_objections(nomination: Nomination) -> bool:
-    """Under notice, or already under investigation for an earlier objection (it joins that one)."""
+def accepts_objections(nomination: Nomination, today: date | None = None) -> bool:
+    """Under a notice that still runs, or already under investigation for an earlier objection (it joins
+    that one)."""
     if nomination.state == "public_notice":
-        return True
+        return not notice_is_over(nomination, today or timeutil.china_today())
     return nomination.state == "county_review" and bool(open_objections(nomination))
 
 
@@ -221,62 +217,53 @@ def record_objection(nomination: Nomination, *, name: str, contact: str, text: s
                      client_ip: str | None = None, key: str | None = None) -> Objection:
     """Store the objection and send the nomination back to county review, in one transaction.
 
-    Under notice, ``raise_objection`` fires as the public (or the county reviewer who entered a
-    call or letter); the audit row is fire's. A nomination
-    already under investigation takes the objection into the same investigation. Raises
-    NominationError (the file, or notice over) or TransitionRefused; nothing is kept then.
-    ``key`` is the form's: the same form sent again returns the objection it recorded."""
-    if (twin := _objection_with(key)) is not None:
+    Under notice, ``raise_objection`` fires as the public (or the county reviewer who entered a call or
+    letter); the machine refuses it once the notice's last day is over, whether or not the scheduled job
+    has recorded the end. A nomination already under investigation takes the objection into the same
+    investigation. Raises a UserError (the file, the notice over, a lost race); the unit of work then keeps
+    nothing. ``key`` is the form's: the same form sent again returns the objection it recorded."""
+    if (twin := objection_with(key)) is not None:
         return twin
-    if not accepts_objections(nomination):
+    today = timeutil.china_today()
+    if notice_is_over(nomination, today):
+        raise NominationError(notice_over_message(nomination), code="notice_over")
+    if not accepts_objections(nomination, today):
         raise NominationError(_l("This nominee is not under public notice; objections are closed."))
     stored = _store_attachment(upload)
+    objection = Objection(nomination_id=nomination.id, objector_name=name.strip(),
+                          objector_contact=contact.strip(), text=text.strip(), channel=channel,
+                          entered_by_id=entered_by.id if entered_by else None, client_ip=client_ip,
+                          created_at=timeutil.utcnow(), status="open", submission_key=key)
+    if stored:
+        objection.attachment_name, objection.attachment_type, objection.attachment_storage = stored
+    if nomination.state == "county_review":
+        # Joins the open investigation: a dismissal resumes with the days left when it was paused.
+        objection.days_left = min((o.days_left for o in open_objections(nomination) if o.days_left is not None),
+                                  default=None)
+    db.session.add(objection)
     try:
-        objection = Objection(nomination_id=nomination.id, objector_name=name.strip(),
-                              objector_contact=contact.strip(), text=text.strip(), channel=channel,
-                              entered_by_id=entered_by.id if entered_by else None, client_ip=client_ip,
-                              created_at=timeutil.utcnow(), status="open", submission_key=key)
-        if stored:
-            objection.attachment_name, objection.attachment_type, objection.attachment_storage = stored
-        if nomination.state == "county_review":
-            # Joins the open investigation: a dismissal resumes with the days left when it was paused.
-            objection.days_left = min((o.days_left for o in open_objections(nomination) if o.days_left is not None),
-                                      default=None)
-        db.session.add(objection)
         db.session.flush()
-        entry = None
-        if nomination.state == "public_notice":
-            # The public acts as nobody (the system); a county reviewer entering a call or letter acts as themself.
-            entry = fire(nomination, "raise_objection", entered_by, client_ip=client_ip)
-        db.session.commit()
-    except ConcurrentChange:
-        db.session.rollback()
-        _discard(stored)
-        raise NominationError(_l("The nomination changed meanwhile. Please send the objection again.")) from None
-    except IntegrityError:
-        db.session.rollback()
-        _discard(stored)
-        if (twin := _objection_with(key)) is not None:
-            return twin  # the same form, sent at the same moment, was recorded by the other request
-        raise
-    except BaseException:
-        db.session.rollback()
-        _discard(stored)
-        raise
-    if entry is not None:
-        notify_transition(entry)  # county reviewers learn of it, after the commit
+    except IntegrityError:  # the same form, sent at the same moment, was recorded by the other request
+        raise SentTwice(key) from None
+    if nomination.state == "public_notice":
+        # The public acts as nobody (the system); a county reviewer entering a call or letter acts as themself.
+        fire(nomination, "raise_objection", entered_by, client_ip=client_ip, today=today)
     return objection
 
 
-def _objection_with(key: str | None) -> Objection | None:
+class SentTwice(NominationError):
+    """The same objection form arrived twice at once and the other request recorded it: after the rollback,
+    ``objection_with(key)`` finds it."""
+
+    def __init__(self, key: str | None):
+        super().__init__(_l("This objection was already received."), code="duplicate", category="info")
+        self.key = key
+
+
+def objection_with(key: str | None) -> Objection | None:
     if key is None:
         return None
     return db.session.scalar(select(Objection).where(Objection.submission_key == key))
-
-
-def _discard(stored: tuple[str, str, str] | None) -> None:
-    if stored:
-        (upload_folder() / stored[2]).unlink(missing_ok=True)
 
 
 def objection_file(objection: Objection):
@@ -295,6 +282,7 @@ class NominationPanel:
     under_investigation: bool
     result: object
     people: dict[int, str]
+    notice_over: bool = False  # its last day is behind us: ended, waiting for the scheduled job to record it
     form_key: str = field(default_factory=lambda: uuid.uuid4().hex)  # of the form to enter one
 
 
@@ -308,8 +296,10 @@ def nomination_panel(user, nomination: Nomination) -> NominationPanel:
         if ids:
             people = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
     under_investigation = any(o.status == "open" for o in objections)
+    over = notice_is_over(nomination, timeutil.china_today())
     # accepts_objections, answered from the objections just read
-    accepts = nomination.state == "public_notice" or (nomination.state == "county_review" and under_investigation)
+    accepts = (nomination.state == "public_notice" and not over) or (
+        nomination.state == "county_review" and under_investigation)
     return NominationPanel(
         objections=objections,
         see_objector=see,
@@ -317,4 +307,5 @@ def nomination_panel(user, nomination: Nomination) -> NominationPanel:
         under_investigation=under_investigation,
         result=RESULT_LABELS.get(nomination.notice_result or "", nomination.notice_result),
         people=people,
+        notice_over=over,
     )

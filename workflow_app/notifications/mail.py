@@ -1,7 +1,7 @@
 """Notification e-mail over plain SMTP (the standard library's smtplib).
 
-Mail leaves only after the database has committed, and a failure is logged, never raised:
-the transition it reports has already happened."""
+Mail leaves only after the database has committed (notifications/services.py: the outbox), and a failure
+is logged, never raised: the transition it reports has already happened."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class Mail:
     to: str
     subject: str
     body: str
+    key: str | None = None  # names the news it carries: the same Message-ID if it is ever sent again
 
 
 def mail_configured() -> bool:
@@ -31,7 +32,8 @@ def _message(mail: Mail, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = mail.to
     message["Subject"] = mail.subject
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    domain = sender.rpartition("@")[2].rstrip(">") or None
+    message["Message-ID"] = f"<{mail.key}@{domain or 'localhost'}>" if mail.key else make_msgid(domain=domain)
     message.set_content(mail.body)
     return message
 

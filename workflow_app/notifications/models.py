@@ -1,13 +1,12 @@
-"""In-app notifications, the daily reminder log, and delegations between reviewers."""
+"""In-app notifications, and their e-mail outbox."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
 
-from workflow_app.auth.models import User
 from workflow_app.core.timeutil import UTCDateTime, utcnow
 from workflow_app.extensions import db
 
@@ -18,6 +17,7 @@ class Notification(db.Model):
     """Stored as a kind and parameters, so it reads in each recipient's own language."""
 
     __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_unsent", "emailed_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
@@ -27,33 +27,8 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The outbox: a delivery claims the row (a random claim and its time) before sending its mail, so two
+    # deliveries never send it twice; a claim older than the lease belonged to a process that died.
+    email_claim: Mapped[str | None] = mapped_column(String(32))
+    email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-
-class ReminderSent(db.Model):
-    """One reminder per user per China day, however often the command runs."""
-
-    __tablename__ = "reminder_sent"
-    __table_args__ = (UniqueConstraint("user_id", "day", name="uq_reminder_sent_user_day"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    day: Mapped[date] = mapped_column(Date)
-    overdue: Mapped[int] = mapped_column(Integer)
-
-
-class Delegation(db.Model):
-    """``delegate`` may act for ``delegator`` (same unit) from ``starts_on`` to ``ends_on`` inclusive."""
-
-    __tablename__ = "delegation"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    delegator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    delegate_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    starts_on: Mapped[date] = mapped_column(Date)
-    ends_on: Mapped[date] = mapped_column(Date)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    delegator: Mapped[User] = relationship(foreign_keys=[delegator_id], lazy="joined")
-    delegate: Mapped[User] = relationship(foreign_keys=[delegate_id], lazy="joined")

@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 from wtforms import SelectChoice
 
-from states.engine import ConcurrentChange, TransitionRefused
-from states.statistics_report import EVENT_LABELS, STATE_LABELS, available_events, filing_assignment
+from states.engine import TransitionRefused
+from states.statistics_report import EVENT_LABELS, STATE_LABELS, available_events, describe
 from workflow_app.campaigns.models import Campaign
+from workflow_app.core.http import get_or_404, parse_id, refusals_go_to
 from workflow_app.core.timeutil import china_today
 from workflow_app.exports.blueprint import xlsx_response
 from workflow_app.extensions import db
@@ -34,7 +35,7 @@ from workflow_app.stats.forms import (
 )
 from workflow_app.stats.models import WHOLE_YEAR, StatisticsReport
 from workflow_app.stats.queries import MEASURES, SORT_KEYS, Row, campaign_dashboard, county_dashboard
-from workflow_app.web import get_or_404, parse_id
+from workflow_app.stats.rules import filing_assignment
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
@@ -122,7 +123,6 @@ def export_dashboard():
     except services.StatisticsError as error:
         abort(400, str(error.message))
     content = export_statistics(county, year, quarter, actor=current_user, client_ip=request.remote_addr)
-    db.session.commit()
     return xlsx_response(content, download_name(county, year, quarter))
 
 
@@ -190,7 +190,6 @@ def new_report():
                     return redirect(url_for(".show_report", report_id=existing.id))
                 flash(str(error.message), "danger")
             else:
-                db.session.commit()
                 return _after_save(report)
     elif chosen:
         unit = next(unit for unit in units if unit.id == period.unit.data)
@@ -215,10 +214,8 @@ def _after_save(report: StatisticsReport):
     if request.form.get("and_submit"):
         try:
             services.perform_transition(report, "submit", current_user, client_ip=request.remote_addr)
-        except TransitionRefused as refusal:
+        except TransitionRefused as refusal:  # a guard's refusal changes nothing: the draft is still saved
             flash(_("Saved as a draft, but not submitted: %(reason)s", reason=refusal.message), "warning")
-        except services.StatisticsError as error:
-            flash(str(error.message), "danger")
         else:
             flash(_("Submitted to the county."), "success")
     else:
@@ -238,7 +235,7 @@ def show_report(report_id: int):
         StatisticsReport.quarter == report.quarter).order_by(StatisticsReport.revision)).all()
     return render_template(
         "stats/report.html", report=report, row=row, target=target, versions=versions,
-        events=available_events(report, current_user), action_form=ReportActionForm(version=report.version),
+        offers=describe(report, current_user), action_form=ReportActionForm(version=report.version),
         can_edit=report.state in ("draft", "returned") and filing_assignment(current_user, report) is not None,
         can_correct=(report.state == "accepted" and filing_assignment(current_user, report) is not None
                      and services.open_report(report.org_unit, report.year, report.quarter) is None),
@@ -254,21 +251,11 @@ def edit_report(report_id: int):
     form = ReportForm(obj=report if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = report.version
+    refusals_go_to(url_for(".show_report", report_id=report.id))
     if form.validate_on_submit():
         version = int(form.version.data) if (form.version.data or "").isdigit() else None
-        try:
-            services.update_report(report, current_user, form.report_data(), expected_version=version)
-        except ConcurrentChange:
-            db.session.rollback()
-            flash(_("Someone else saved this report meanwhile. Your changes were not saved; please look at it "
-                    "again."), "danger")
-            return redirect(url_for(".show_report", report_id=report.id))
-        except services.StatisticsError as error:
-            db.session.rollback()
-            flash(str(error.message), "danger")
-        else:
-            db.session.commit()
-            return _after_save(report)
+        services.update_report(report, current_user, form.report_data(), expected_version=version)
+        return _after_save(report)
     return render_template("stats/report_form.html", form=form, period=None, report=report, chosen=True)
 
 
@@ -280,15 +267,10 @@ def report_transition(report_id: int):
     if not form.validate() or form.event.data not in EVENT_LABELS or form.event.data == "supersede":
         flash(_("The form was incomplete."), "danger")
         return redirect(url_for(".show_report", report_id=report.id))
-    try:
-        services.perform_transition(report, form.event.data, current_user, form.comment.data or "",
-                                    expected_version=form.version.data, client_ip=request.remote_addr)
-    except TransitionRefused as refusal:
-        flash(str(refusal.message), "danger")
-    except services.StatisticsError as error:
-        flash(str(error.message), "warning")
-    else:
-        flash(_("Done: %(action)s.", action=EVENT_LABELS[form.event.data]), "success")
+    refusals_go_to(url_for(".show_report", report_id=report.id))
+    services.perform_transition(report, form.event.data, current_user, form.comment.data or "",
+                                expected_version=form.version.data, client_ip=request.remote_addr)
+    flash(_("Done: %(action)s.", action=EVENT_LABELS[form.event.data]), "success")
     return redirect(url_for(".show_report", report_id=report.id))
 
 
@@ -300,13 +282,8 @@ def correct_report(report_id: int):
         abort(400)
     if report.state != "accepted":
         abort(409, _("Only an accepted report is corrected; change a draft or returned report directly."))
-    try:
-        correction = services.create_report(current_user, report.org_unit, report.year, report.quarter)
-    except services.StatisticsError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-        return redirect(url_for(".show_report", report_id=report.id))
-    db.session.commit()
+    refusals_go_to(url_for(".show_report", report_id=report.id))
+    correction = services.create_report(current_user, report.org_unit, report.year, report.quarter)
     flash(_("A correction (revision %(revision)d) was started from the accepted figures. Change what is wrong, "
             "then submit it; the accepted report stays in force until the county accepts the correction.",
             revision=correction.revision), "info")
@@ -322,9 +299,7 @@ def delete_report(report_id: int):
     try:
         services.delete_draft(report, current_user)
     except services.StatisticsError as error:
-        db.session.rollback()
         abort(409, str(error.message))
-    db.session.commit()
     flash(_("The draft was deleted."), "success")
     return redirect(url_for(".reports", year=report.year, quarter=report.quarter or None))
 
@@ -345,13 +320,7 @@ def targets():
             form.year.data = chosen
     elif form.validate_on_submit():
         values = {name: form[name].data for name in services.TARGET_FIELDS}
-        try:
-            services.save_target(form.year.data, values, current_user)
-        except services.StatisticsError as error:
-            db.session.rollback()
-            flash(str(error.message), "danger")
-        else:
-            db.session.commit()
-            flash(_("Targets for %(year)d saved.", year=form.year.data), "success")
-            return redirect(url_for(".targets"))
+        services.save_target(form.year.data, values, current_user)
+        flash(_("Targets for %(year)d saved.", year=form.year.data), "success")
+        return redirect(url_for(".targets"))
     return render_template("stats/targets.html", form=form, targets=services.targets_by_year())

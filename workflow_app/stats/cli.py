@@ -8,6 +8,7 @@ import click
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from workflow_app.core import work
 from workflow_app.exports.cli import group, write_atomically
 from workflow_app.extensions import db
 from workflow_app.orgs.models import OrgUnit
@@ -20,6 +21,7 @@ from workflow_app.stats.services import StatisticsError, check_period
 @click.option("--quarter", type=click.IntRange(0, 4), default=0, show_default=True, help="1–4, or 0 for the year.")
 @click.option("--county", "county_code", help="The county's code (needed when there are several).")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
+@work.transactional
 def statistics_command(year: int, quarter: int, county_code: str | None, out_path: Path) -> None:
     """The statistics table of a period: every township's accepted figures, rates and targets."""
     query = select(OrgUnit).where(OrgUnit.level == "county")
@@ -34,6 +36,5 @@ def statistics_command(year: int, quarter: int, county_code: str | None, out_pat
     with force_locale("zh_Hans_CN"):  # the county's working language
         content = export_statistics(counties[0], year, quarter)
     write_atomically(out_path, content)
-    db.session.commit()  # logged once the file exists
     click.echo(f"statistics of {counties[0].name} for {year}" + (f" Q{quarter}" if quarter else "")
                + f" written to {out_path}")

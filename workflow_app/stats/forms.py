@@ -99,7 +99,8 @@ class PeriodForm(Form):
 class ReportActionForm(Form):
     event = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[DataRequired()])
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2})
+    # Its length and characters are the workflow's guard (comment_is_valid), whoever calls.
+    comment = TextAreaField(_l("Comment"), validators=[Optional()], render_kw={"rows": 2})
 
 
 def _percent(label) -> DecimalField:

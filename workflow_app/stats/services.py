@@ -1,6 +1,5 @@
 """What the statistics area does: file and correct reports, move them through their workflow,
-keep the yearly targets. Plain functions; nothing commits here except ``perform_transition``,
-which is the request's single commit point for an action (as for nominations)."""
+keep the yearly targets. Plain functions that flush; the unit of work commits."""
 
 from __future__ import annotations
 
@@ -12,24 +11,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from states.engine import ConcurrentChange
-from states.statistics_report import filing_assignment, fire
+from states.statistics_report import fire
 from workflow_app.auth.models import User
+from workflow_app.core.errors import UserError
 from workflow_app.core.timeutil import china_today, utcnow
 from workflow_app.extensions import db
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.stats.figures import FIGURES
 from workflow_app.stats.models import OPEN_STATES, WHOLE_YEAR, ReportEvent, StatisticsReport, StatisticsTarget
+from workflow_app.stats.rules import filing_assignment
 
 TARGET_FIELDS = ("establishment_rate", "membership_rate", "model_home_share", "wage_bargaining_share")
 FIRST_YEAR = 2000  # no report or target before the plan's era
 
 
-class StatisticsError(ValueError):
+class StatisticsError(UserError):
     """A refusal whose message is for people."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 def reporting_units(county: OrgUnit) -> list[OrgUnit]:
@@ -108,14 +105,17 @@ def update_report(report: StatisticsReport, actor: User, data: dict, *, expected
         raise StatisticsError(_l("You may not file statistics for %(unit)s.", unit=report.org_unit.name))
     report_id = report.id
     if expected_version is not None and expected_version != report.version:
-        raise ConcurrentChange(report_id)
+        raise ConcurrentChange(report_id, _stale_edit, category="danger")
     for name, value in data.items():
         setattr(report, name, value)
     try:
         db.session.flush()
     except StaleDataError:  # another save committed after this one read the row: its version moved on
-        db.session.rollback()
-        raise ConcurrentChange(report_id) from None
+        raise ConcurrentChange(report_id, _stale_edit, category="danger") from None
+
+
+def _stale_edit():
+    return _l("Someone else saved this report meanwhile. Your changes were not saved; please look at it again.")
 
 
 def delete_draft(report: StatisticsReport, actor: User) -> None:
@@ -128,27 +128,8 @@ def delete_draft(report: StatisticsReport, actor: User) -> None:
 
 def perform_transition(report: StatisticsReport, event: str, actor: User, comment: str = "", *,
                        expected_version: int | None = None, client_ip: str | None = None) -> ReportEvent:
-    """Fire the event and commit, or roll back everything and say why."""
-    report_id = report.id
-    try:
-        entry = fire(report, event, actor, comment, client_ip=client_ip, expected_version=expected_version)
-        db.session.commit()
-    except ConcurrentChange:
-        db.session.rollback()
-        raise StatisticsError(_already_handled(report_id)) from None
-    except BaseException:  # a refusal or any failure: state, version and event row go back together
-        db.session.rollback()
-        raise
-    return entry
-
-
-def _already_handled(report_id: int):
-    last = db.session.scalars(select(ReportEvent).where(ReportEvent.report_id == report_id)
-                              .order_by(ReportEvent.id.desc()).limit(1)).first()
-    if last is None:
-        return _l("This report was changed by someone else meanwhile. Please look at it again.")
-    return _l("Already handled by %(name)s (%(unit)s). Please look at it again.",
-              name=last.actor_name, unit=last.actor_unit_name or "—")
+    """Fire the event in the caller's unit of work (TransitionRefused or ConcurrentChange when refused)."""
+    return fire(report, event, actor, comment, client_ip=client_ip, expected_version=expected_version)
 
 
 # ---------------------------------------------------------------- targets

@@ -14,10 +14,13 @@ most from templates. Two fixes, same catalogs and same locale rules:
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, Domain, get_locale
+from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
+
+from workflow_app.core.formats import LOCALES
 
 
 class RequestDomain(Domain):
@@ -67,3 +70,20 @@ def init_app(app: Flask, babel: Babel) -> None:
     @app.context_processor
     def request_translations() -> dict:
         return _template_callables(babel.domain_instance.get_translations())
+
+
+def select_locale() -> str:
+    """The user's saved choice, else the session's, else Chinese (also outside requests)."""
+    if not has_request_context():
+        return "zh_Hans_CN"
+    if request.path.startswith("/api/"):
+        # API clients carry no session: the Accept-Language header decides, Chinese by default.
+        return "en" if request.accept_languages.best_match(["zh", "en"], default="zh") == "en" else "zh_Hans_CN"
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    chosen = session.get("locale")
+    return chosen if chosen in LOCALES else "zh_Hans_CN"
+
+
+def select_timezone() -> str:
+    return "Asia/Shanghai"

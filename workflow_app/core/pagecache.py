@@ -1,0 +1,85 @@
+"""Rendered pages kept in the worker's memory, keyed by everything they show.
+
+A page is cached only when its HTML is a pure function of its key: the caller puts in the key every
+value the page prints (read from the database on this request, so a change shows at once — there is
+nothing to invalidate), plus the locale and the address. What differs per visitor is left out:
+pages are cached for anonymous visitors only (no user menu, no counts), never while a flashed message
+waits, and any CSRF token on the page is rendered as a marker that each response replaces with this
+visitor's own token (a public page without a form has none, and sets no cookie).
+
+Per process (each gunicorn worker has its own), bounded, least recently used out first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+
+from flask import render_template, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from workflow_app.core.i18n import select_locale
+
+CSRF_MARKER = "csrf-token-of-this-visitor-4f1c9a"
+MAX_PAGES = 2048
+
+
+class PageCache:
+    """A bounded LRU map from keys to rendered HTML, safe for threaded workers."""
+
+    def __init__(self, size: int = MAX_PAGES) -> None:
+        self.size = size
+        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        with self._lock:
+            html = self._pages.get(key)
+            if html is not None:
+                self._pages.move_to_end(key)
+            return html
+
+    def put(self, key: Hashable, html: str) -> None:
+        with self._lock:
+            self._pages[key] = html
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+pages = PageCache()
+
+
+def cacheable() -> bool:
+    """Anonymous and nothing flashed: the page then depends on its key alone."""
+    return not current_user.is_authenticated and "_flashes" not in session
+
+
+def render_cached(key: tuple, template: str, **context) -> str:
+    """``render_template(template, **context)``, from the cache when ``key`` (the page's content) was
+    rendered before in this locale at this address."""
+    if not cacheable():
+        return render_template(template, **context)
+    full_key = (template, select_locale(), request.full_path, *key)
+    html = pages.get(full_key)
+    if html is None:
+        html = render_template(template, csrf_token=_marker, **context)
+        pages.put(full_key, html)
+    return _with_csrf(html)
+
+
+def _marker() -> str:
+    return CSRF_MARKER
+
+
+def _with_csrf(html: str) -> str:
+    return html.replace(CSRF_MARKER, generate_csrf()) if CSRF_MARKER in html else html
