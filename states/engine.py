@@ -233,10 +233,14 @@ class Workflow:
         run.__name__ = name
         return run
 
+    def _effect(self, name: str) -> Callable:
+        """The effect bound to ``name``, looked up when it runs (areas bind after the machine is built)."""
+        return lambda event: self.effects[name](event.kwargs["ctx"])
+
     def _definition(self, item: Transition) -> dict:
         conditions = [self._condition(item.when, True)] if item.when else []
         conditions += [self._condition(name, False) for name in [*self.comment_guards, *item.guards]]
-        effects = [(lambda name: lambda event: self.effects[name](event.kwargs["ctx"]))(name) for name in item.effects]
+        effects = [self._effect(name) for name in item.effects]
         return {
             "trigger": item.trigger,
             "source": item.source,
