@@ -15,14 +15,14 @@ from tests import factories
 from tests.conftest import count_queries, require, run_together
 from tests.factories import SECOND_TOWNSHIP, bring_to, user_named
 from tests.test_bad_input import dispose, sibling_app
-from workflow_app.api import services
-from workflow_app.api.models import ApiToken
 from workflow_app.certificates.services import certificate_of
 from workflow_app.core.timeutil import utcnow
 from workflow_app.extensions import db, limiter
 from workflow_app.nominations.models import AuditEntry, Nomination
 from workflow_app.notifications.models import Notification
 from workflow_app.orgs.services import create_unit
+from workflow_app.tokens import services
+from workflow_app.tokens.models import ApiToken
 
 API = "/api/v1"
 

@@ -21,10 +21,10 @@ from schemathesis.specs.openapi.checks import (
 
 from tests import factories
 from tests.factories import SECOND_TOWNSHIP, bring_to
-from workflow_app.api import services
 from workflow_app.auth.models import RoleAssignment
 from workflow_app.certificates.services import certificate_of
 from workflow_app.extensions import db
+from workflow_app.tokens import services
 
 CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 25  # per operation and mode: enough to walk every branch here, bounded for a quick suite

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.factories import user_named
-from workflow_app.api import services
-from workflow_app.api.models import ApiToken
 from workflow_app.extensions import db
 from workflow_app.orgs.services import create_unit
+from workflow_app.tokens import services
+from workflow_app.tokens.models import ApiToken
 
 API = "/api/v1/nominations"
 

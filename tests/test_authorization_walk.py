@@ -24,7 +24,6 @@ from states.statistics_report import fire as fire_report
 from tests import factories
 from tests.conftest import login, module_app
 from tests.test_authorization import CHEAP_HASH
-from workflow_app.api.services import create_token
 from workflow_app.app import create_app
 from workflow_app.auth.models import AuthEvent, User
 from workflow_app.campaigns.models import Campaign, HonorType
@@ -40,6 +39,7 @@ from workflow_app.notice.models import Holiday, Objection
 from workflow_app.notifications.models import Notification
 from workflow_app.orgs.services import create_unit
 from workflow_app.stats.models import StatisticsReport
+from workflow_app.tokens.services import create_token
 
 PDF = b"%PDF-1.4\n% evidence\n"
 

@@ -60,8 +60,6 @@ from tests.fuzzing import (
     use_real_sqlite_transactions,
 )
 from workflow_app.admin.forms import CampaignForm, CertificateTemplateForm
-from workflow_app.api.forms import TokenForm
-from workflow_app.api.services import create_token
 from workflow_app.app import create_app
 from workflow_app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
 from workflow_app.auth.models import RoleAssignment
@@ -86,6 +84,8 @@ from workflow_app.notifications.models import Notification
 from workflow_app.review.forms import ReassignForm
 from workflow_app.stats.forms import ReportActionForm, ReportForm, TargetForm
 from workflow_app.stats.models import StatisticsReport
+from workflow_app.tokens.forms import TokenForm
+from workflow_app.tokens.services import create_token
 
 PDF = b"%PDF-1.4\n% evidence\n"
 # Fuzzed by other tests, each with the reason.

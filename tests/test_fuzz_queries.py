@@ -44,11 +44,11 @@ from tests.test_authorization_walk import INSIDER, ROW_FOR_ARGUMENT, ROW_FOR_END
 from tests.test_authorization_walk import VALUE_FOR_ARGUMENT as WALK_VALUES
 from tests.test_authorization_walk import _build as build_walk_rows
 from workflow_app.api.blueprint import PUBLIC as API_PUBLIC
-from workflow_app.api.services import create_token
 from workflow_app.app import create_app
 from workflow_app.auth.models import User
 from workflow_app.certificates.models import Certificate
 from workflow_app.extensions import db
+from workflow_app.tokens.services import create_token
 
 SKIPPED = {"static": "files from the package, no query", "bootstrap.static": "Bootstrap's files, no query"}
 DEFAULT_USER = "admin"

@@ -19,13 +19,13 @@ import workflow_app
 from tests import factories
 from tests import test_authorization as authorization
 from tests.test_authorization import nomination_at
-from workflow_app.api.services import create_token
 from workflow_app.auth.models import AuthEvent, User
 from workflow_app.campaigns.models import Quota
 from workflow_app.core.forms import Form
 from workflow_app.extensions import db
 from workflow_app.nominations.models import AuditEntry, Nomination
 from workflow_app.stats.models import StatisticsReport
+from workflow_app.tokens.services import create_token
 
 shared, app, world = authorization.shared, authorization.app, authorization.world
 

@@ -20,7 +20,6 @@ from states.nomination import TransitionRefused, fire
 from tests import factories
 from tests.conftest import IsolatedClient, count_queries, require, run_together
 from tests.factories import SECOND_TOWNSHIP, bring_to, user_named
-from workflow_app.api.services import create_token
 from workflow_app.app import create_app
 from workflow_app.core import timeutil
 from workflow_app.core.idnumber import mask_id_number, mask_phone
@@ -30,6 +29,7 @@ from workflow_app.nominations.models import AuditEntry, Nomination
 from workflow_app.notice import services
 from workflow_app.notice.calendar import days_left, notice_period
 from workflow_app.notice.models import Holiday, Objection
+from workflow_app.tokens.services import create_token
 
 PDF = b"%PDF-1.4\n% a letter of objection\n"
 

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from states.nomination import mermaid
 from workflow_app import scheduler
-from workflow_app.api.cli import group as api_token_group
 from workflow_app.auth.services import create_user
 from workflow_app.backup.cli import backup_command, restore_command
 from workflow_app.certificates.cli import group as certificates_group
@@ -30,6 +29,7 @@ from workflow_app.notice.cli import group as notices_group
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.review.cli import group as reminders_group
 from workflow_app.stats import cli as _statistics_export  # noqa: F401 (adds `export statistics`)
+from workflow_app.tokens.cli import group as api_token_group
 
 
 def register_cli(app: Flask) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from states.engine import COMMENT_MAX
 from states.nomination import EVENT_LABELS
+from workflow_app.api.errors import http_error, is_api_request, json_error
 from workflow_app.auth.models import User
 from workflow_app.core.errors import UserError
 from workflow_app.core.formats import LOCALES, day_text, moment_text, number_text, percent_text, translated
@@ -91,8 +92,6 @@ def init_app(app: Flask) -> None:
 
     def error_page(code: int, title, message):
         def handler(error):
-            from workflow_app.api.errors import http_error, is_api_request
-
             if code == 500:  # whatever failed, the page below must not see (or commit) half of it
                 db.session.rollback()
             if is_api_request():  # the JSON API answers in JSON, even before routing found it
@@ -126,8 +125,6 @@ def back_to_form() -> str:
 def refused(error: UserError):
     """The one answer to a refusal (the unit of work has already rolled back): JSON under /api/, else the
     message flashed on the page the form came from."""
-    from workflow_app.api.errors import is_api_request, json_error
-
     if is_api_request():  # a guard's refusal names the guard, for programs
         extra = {"guard": error.guard} if getattr(error, "guard", None) else {}
         return json_error(error.status, error.code, error.message, **extra)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -18,6 +20,7 @@ from workflow_app.campaigns.services import (
     save_campaign,
     set_quota,
 )
+from workflow_app.certificates.pdf import MissingGlyphs
 from workflow_app.certificates.printing import preview_pdf
 from workflow_app.core.http import get_or_404
 from workflow_app.core.images import ImageRefused, check_image
@@ -215,4 +218,8 @@ def certificate_preview(honor_type_id: int):
         values = _template_values(form, honor_type)
     except ValueError as error:
         abort(400, str(error))
-    return preview_pdf(honor_type, values)
+    try:
+        content = preview_pdf(honor_type, values)
+    except MissingGlyphs as missing:
+        abort(422, str(missing))
+    return send_file(io.BytesIO(content), mimetype="application/pdf", download_name="preview.pdf")

@@ -13,7 +13,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from workflow_app.certificates.numbering import NumberFormatError, check_number_format
 from workflow_app.certificates.printable import printable
+from workflow_app.certificates.services import WordingError, check_wording
 from workflow_app.core.forms import Form
 
 
@@ -68,8 +70,6 @@ class CertificateTemplateForm(Form):
     remove_background = BooleanField(_l("Remove the background"))
 
     def validate_certificate_wording(self, field):
-        from workflow_app.certificates.services import WordingError, check_wording
-
         if field.data:
             try:
                 check_wording(field.data)
@@ -77,8 +77,6 @@ class CertificateTemplateForm(Form):
                 raise ValidationError(error.message) from None
 
     def validate_number_format(self, field):
-        from workflow_app.certificates.numbering import NumberFormatError, check_number_format
-
         try:
             check_number_format(field.data or "")
         except NumberFormatError as error:

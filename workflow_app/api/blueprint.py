@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from states.nomination import EVENTS, STATES, describe, review_chain
-from workflow_app.api import serializers, services
+from workflow_app.api import serializers
 from workflow_app.api.errors import ApiError, http_error, is_api_request, json_error
 from workflow_app.api.openapi import document
 from workflow_app.auth.models import User
@@ -28,6 +28,7 @@ from workflow_app.nominations.services import perform_transition
 from workflow_app.policy import can_view, report_filter, statistics_counties
 from workflow_app.stats.models import WHOLE_YEAR, StatisticsReport
 from workflow_app.stats.queries import MEASURES, TARGET_OF, county_dashboard
+from workflow_app.tokens import services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies authenticate here, so there is no cross-site request to forge

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from typing import BinaryIO
 
 from flask import current_app, has_request_context, request
+from flask_babel import gettext as _
 
 from workflow_app.auth.models import User
 from workflow_app.campaigns.models import HonorType
+from workflow_app.certificates.forms_data import recommendation_form_data
 from workflow_app.certificates.models import Certificate
+from workflow_app.certificates.numbering import format_number
 from workflow_app.certificates.pdf import (
     CertificatePage,
     CertificateStyle,
     check_fonts,
     render_certificates,
+    render_recommendation_form,
 )
-from workflow_app.certificates.services import record_prints
-from workflow_app.core.timeutil import utcnow
+from workflow_app.certificates.services import fill_wording, record_prints
+from workflow_app.core.timeutil import china_today, utcnow
 
 
 def public_base_url() -> str:
@@ -66,9 +71,6 @@ def print_certificates(certificates: Sequence[Certificate], actor: User | None, 
     draw one page per certificate, then log the prints; returns the print job id.
     A 推优入党 recommendation is a form of its own, printed alone."""
     if len(certificates) == 1 and certificates[0].honor_type.conferral == "recommendation":
-        from workflow_app.certificates.forms_data import recommendation_form_data
-        from workflow_app.certificates.pdf import render_recommendation_form
-
         render_recommendation_form(recommendation_form_data(certificates[0]), out)
         return record_prints(certificates, actor, utcnow())
     if any(c.honor_type.conferral == "recommendation" for c in certificates):
@@ -88,18 +90,8 @@ def print_certificates(certificates: Sequence[Certificate], actor: User | None, 
     return record_prints(certificates, actor, utcnow())
 
 
-def preview_pdf(honor_type: HonorType, values: dict):
-    """A sample certificate from unsaved template values, as a PDF response (nothing logged)."""
-    import io
-
-    from flask import send_file
-    from flask_babel import gettext as _
-
-    from workflow_app.certificates.numbering import format_number
-    from workflow_app.certificates.pdf import MissingGlyphs
-    from workflow_app.certificates.services import fill_wording
-    from workflow_app.core.timeutil import china_today
-
+def preview_pdf(honor_type: HonorType, values: dict) -> bytes:
+    """A sample certificate from unsaved template values (nothing logged); raises MissingGlyphs."""
     today = china_today()
     sample = _("Zhang San") if honor_type.nominee_kind == "person" else _("Sample Company Trade Union")
     page = CertificatePage(
@@ -116,12 +108,6 @@ def preview_pdf(honor_type: HonorType, values: dict):
                              title_font=current_app.config.get("CERTIFICATE_TITLE_FONT") or None,
                              body_font=current_app.config.get("CERTIFICATE_BODY_FONT") or None)
     buffer = io.BytesIO()
-    try:
-        check_fonts([page], style)
-        render_certificates([page], buffer, style=style)
-    except MissingGlyphs as missing:
-        from flask import abort
-
-        abort(422, str(missing))
-    buffer.seek(0)
-    return send_file(buffer, mimetype="application/pdf", download_name="preview.pdf")
+    check_fonts([page], style)
+    render_certificates([page], buffer, style=style)
+    return buffer.getvalue()

@@ -22,6 +22,7 @@ from itertools import chain
 from typing import BinaryIO
 from unicodedata import east_asian_width
 
+from flask import Response, send_file
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -36,6 +37,9 @@ MIN_WIDTH, MAX_WIDTH = 6, 60
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 CellValue = str | int | float | Decimal | date | datetime | None
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -215,3 +219,10 @@ def read_rows(content: bytes, max_rows: int) -> list[tuple[int, list[CellValue]]
         return rows
     finally:
         book.close()
+
+
+def xlsx_response(content: bytes, name: str) -> Response:
+    """A workbook to download, kept out of caches (exports and templates may hold personal data)."""
+    response = send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from workflow_app.campaigns.models import Campaign
 from workflow_app.core.timeutil import china_today
-from workflow_app.exports.nominations import XLSX, download_name, export_nominations, may_export_full, start_export
+from workflow_app.core.xlsx import xlsx_response
+from workflow_app.exports.nominations import download_name, export_nominations, may_export_full, start_export
 from workflow_app.extensions import db
 from workflow_app.jobs.services import common_unit
 from workflow_app.nominations.queries import ListFilters, list_count
@@ -23,12 +22,6 @@ def list_args(filters: ListFilters) -> dict:
     args = {"campaign": filters.campaign_id, "honor_type": filters.honor_type_id, "township": filters.township_id,
             "state": filters.state, "q": filters.q, "sort": filters.sort}
     return {key: value for key, value in args.items() if value}
-
-
-def xlsx_response(content: bytes, name: str):
-    response = send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
-    response.headers["Cache-Control"] = "no-store"  # personal data: no copies in caches
-    return response
 
 
 @bp.route("/nominations", methods=["POST"])

@@ -18,7 +18,7 @@ from workflow_app.auth.models import User
 from workflow_app.campaigns.models import Campaign
 from workflow_app.core.idnumber import mask_id_number, mask_phone
 from workflow_app.core.timeutil import china_today
-from workflow_app.core.xlsx import CellValue, Column, write_sheet, write_sheet_to
+from workflow_app.core.xlsx import XLSX, CellValue, Column, write_sheet, write_sheet_to
 from workflow_app.exports.services import record_export
 from workflow_app.extensions import db
 from workflow_app.jobs.kinds import Result
@@ -33,7 +33,6 @@ from workflow_app.policy import is_county_admin, visible_filter
 KIND = "nominations"
 JOB_KIND = "nomination_export"
 JOB_CHUNK = 500
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def may_export_full(user: User) -> bool:

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from workflow_app.exports.blueprint import xlsx_response
+from workflow_app.core.xlsx import xlsx_response
 from workflow_app.imports import pending
 from workflow_app.imports.common import ACTION_LABELS, MAX_BYTES, ImportFileError
 from workflow_app.imports.forms import ConfirmForm, UploadForm

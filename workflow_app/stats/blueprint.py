@@ -15,7 +15,7 @@ from states.statistics_report import EVENT_LABELS, STATE_LABELS, available_event
 from workflow_app.campaigns.models import Campaign
 from workflow_app.core.http import get_or_404, parse_id, refusals_go_to
 from workflow_app.core.timeutil import china_today
-from workflow_app.exports.blueprint import xlsx_response
+from workflow_app.core.xlsx import xlsx_response
 from workflow_app.extensions import db
 from workflow_app.nominations.forms import DeleteForm
 from workflow_app.policy import can_administer, can_view_report, filing_units, report_filter, statistics_counties

@@ -1,10 +1,12 @@
-"""QR codes as vector paths: the module matrix comes from zxing-cpp's C++ encoder (segno as a fallback)
-and is written as one filled path of merged horizontal runs, in module units, not one shape per module."""
+"""QR codes as vector paths: the module matrix comes from zxing-cpp's C++ encoder (a dependency: it ships
+wheels for the platforms we run on) and is written as one filled path of merged horizontal runs, in module
+units, not one shape per module."""
 
 from __future__ import annotations
 
 import re
 
+import zxingcpp
 from reportlab.pdfgen.canvas import Canvas
 
 QUIET_ZONE = 4  # modules of light margin the QR specification asks for around the symbol
@@ -14,22 +16,11 @@ _RUN = re.compile(rb"\x01+")
 
 def qr_matrix(data: str, ec_level: str = "M") -> tuple[bytes, ...]:
     """Rows of the QR symbol for ``data``, one byte per module (1 = dark), without the quiet zone."""
-    try:
-        import zxingcpp
-    except ImportError:  # pragma: no cover - zxing-cpp ships wheels for the platforms we run on
-        return _segno_matrix(data, ec_level)
     barcode = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.QRCode, ec_level=ec_level)
     image = memoryview(barcode.to_image(scale=1, add_quiet_zones=False))
     rows, cols = image.shape
     flat = image.tobytes().translate(_DARK)
     return tuple(flat[r * cols:(r + 1) * cols] for r in range(rows))
-
-
-def _segno_matrix(data: str, ec_level: str) -> tuple[bytes, ...]:
-    import segno
-
-    code = segno.make_qr(data, error=ec_level.lower(), boost_error=False)
-    return tuple(bytes(row) for row in code.matrix)
 
 
 def qr_path(rows: tuple[bytes, ...]) -> str:

@@ -7,13 +7,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from workflow_app.api import services
-from workflow_app.api.forms import SCOPE_LABELS, TokenForm
-from workflow_app.api.models import ApiToken
 from workflow_app.core.http import get_or_404
 from workflow_app.core.timeutil import utcnow
 from workflow_app.nominations.forms import DeleteForm
 from workflow_app.policy import admin_counties
+from workflow_app.tokens import services
+from workflow_app.tokens.forms import SCOPE_LABELS, TokenForm
+from workflow_app.tokens.models import ApiToken
 
 bp = Blueprint("api_tokens", __name__)
 
@@ -43,7 +43,7 @@ def mine():
             flash(str(error.message), "danger")
         else:
             form = TokenForm(formdata=None)
-    response = render_template("api/tokens.html", form=form, created=created,
+    response = render_template("tokens/tokens.html", form=form, created=created,
                                tokens=services.tokens_of(current_user), revoke_form=DeleteForm(),
                                is_county_admin=bool([u for u in admin_counties(current_user) if u.level == "county"]))
     # The secret is on this page once: keep it out of caches and the back button's history.
@@ -67,7 +67,7 @@ def revoke_mine(token_id: int):
 @login_required
 def county():
     counties = _county_admin()
-    return render_template("api/county_tokens.html", tokens=services.county_tokens(counties),
+    return render_template("tokens/county_tokens.html", tokens=services.county_tokens(counties),
                            revoke_form=DeleteForm())
 
 

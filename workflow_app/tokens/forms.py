@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from workflow_app.api.services import MAX_DAYS
 from workflow_app.core.forms import Form
+from workflow_app.tokens.services import MAX_DAYS
 
 SCOPE_LABELS = {"read": _l("Read only"), "read_write": _l("Read and act (transitions)")}
 

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from workflow_app.api.models import SCOPES, ApiToken
 from workflow_app.auth.models import RoleAssignment, User
 from workflow_app.core import work
 from workflow_app.core.errors import UserError
 from workflow_app.core.timeutil import utcnow
 from workflow_app.extensions import db
 from workflow_app.orgs.models import OrgUnit
+from workflow_app.tokens.models import SCOPES, ApiToken
 
 SECRET_PREFIX = "uh_"  # recognisable in logs and by secret scanners
 PREFIX_LENGTH = 10  # "uh_" and 7 characters of the secret: enough to tell tokens apart, useless to guess

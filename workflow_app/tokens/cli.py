@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from workflow_app.api import services
-from workflow_app.api.models import SCOPES, ApiToken
 from workflow_app.auth.models import User
 from workflow_app.core import work
 from workflow_app.extensions import db
+from workflow_app.tokens import services
+from workflow_app.tokens.models import SCOPES, ApiToken
 
 group = click.Group("api-token", help="Create and revoke API tokens.")
 
