@@ -23,11 +23,14 @@ install: $(STAMP) translations
 translations: $(STAMP)
 	$(BIN)/pybabel compile -f -d workflow_app/translations > /dev/null
 
+# The server, and beside it the scheduler (notices that are over end by it, never by a page view; e-mail
+# that failed goes again; reminders); stopping the server stops both.
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in with one of the accounts above."
-	$(BIN)/flask --app wsgi run --port $(PORT)
+	@$(BIN)/flask --app wsgi scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/flask --app wsgi run --port $(PORT)
 
 test: test-sqlite test-postgres
 

@@ -14,10 +14,13 @@ repeated — plus keys nobody reads and broken percent-escapes; a URL argument i
 
 The properties, for every example:
 - never a 5xx, nothing logged as an error, an answer from ``ALLOWED_STATUS``;
-- an HTML answer never carries a value sent with markup in it (``<``, ``>``, quotes) unescaped.
+- an HTML answer never carries a value sent with markup in it (``<``, ``>``, quotes) unescaped;
+- the first, plain request of every rule writes nothing but the named bookkeeping (``GET_BOOKKEEPING``): every
+  row of every table is compared before and after it, with a public notice whose last day is over waiting
+  in the data (a page view used to close it; now only the scheduled job does).
 
-Each example runs inside ``fuzzing.rolled_back`` (GET pages may close notices that are due), so every example
-starts from the same rows. Examples per rule come from the Hypothesis profile in conftest.py."""
+Each example runs inside ``fuzzing.rolled_back``, so every example starts from the same rows. Examples per
+rule come from the Hypothesis profile in conftest.py."""
 
 from __future__ import annotations
 
@@ -39,7 +42,17 @@ from werkzeug.utils import cached_property
 from states.nomination import STATES
 from tests import factories
 from tests.conftest import module_app
-from tests.fuzzing import DATE, ID, NUMBER, TEXT, ErrorLog, rolled_back, use_real_sqlite_transactions
+from tests.fuzzing import (
+    DATE,
+    ID,
+    NUMBER,
+    TEXT,
+    ErrorLog,
+    changes,
+    rolled_back,
+    snapshot,
+    use_real_sqlite_transactions,
+)
 from tests.test_authorization_walk import INSIDER, ROW_FOR_ARGUMENT, ROW_FOR_ENDPOINT
 from tests.test_authorization_walk import VALUE_FOR_ARGUMENT as WALK_VALUES
 from tests.test_authorization_walk import _build as build_walk_rows
@@ -51,6 +64,11 @@ from workflow_app.extensions import db
 from workflow_app.tokens.services import create_token
 
 SKIPPED = {"static": "files from the package, no query", "bootstrap.static": "Bootstrap's files, no query"}
+# What a GET may write (core/work.py's bookkeeping): the login log (a session that expired), an API token's last
+# use, the print log of a certificate PDF and the print count on its row. Nothing of the workflow's data.
+GET_BOOKKEEPING = {"auth_event": {"added"}, "api_token": {"changed"}, "print_log": {"added"},
+                   "certificate": {"changed"}}
+PRINT_COUNT = "print_count"
 DEFAULT_USER = "admin"
 # Who opens the page where the county administrator may not (or sees less of it).
 USER_FOR_ENDPOINT = {
@@ -189,7 +207,11 @@ def shared(migrated_database, tmp_path_factory):
     application.request_class = _RecordingRequest
     with application.app_context():
         use_real_sqlite_transactions(db.engine)
-        rows = build_walk_rows(factories.build_world())
+        world = factories.build_world()
+        rows = build_walk_rows(world)
+        over = factories.bring_to(factories.nomination(world.campaign, "outstanding_union_worker", world.branch1,
+                                                       world.chair1, nominee_name="期满人"), "public_notice")
+        over.notice_ends_on = date.today().replace(year=date.today().year - 1)  # its last day is long over
         county = db.session.scalars(select(User).where(User.username == "county")).one()
         secret = create_token(county, "模糊测试", "read").secret
         certificate = db.session.get(Certificate, rows["certificate"][1])
@@ -239,6 +261,22 @@ def _unescaped(html: str, sent: list[str]) -> list[str]:
     return [value for value in sent if len(value) >= 4 and MARKUP & set(value) and value in html]
 
 
+def _beyond_bookkeeping(before: dict, after: dict) -> dict:
+    """What changed besides GET_BOOKKEEPING (a certificate row only in its print count)."""
+    found = {}
+    count = [column.name for column in db.metadata.tables["certificate"].columns].index(PRINT_COUNT)
+    for table, diff in changes(before, after).items():
+        if table == "certificate" and set(diff) == {"changed"}:
+            diff = {"changed": {key for key in diff["changed"]  # a print: only the count moved
+                                if before[table][key][:count] + before[table][key][count + 1:]
+                                != after[table][key][:count] + after[table][key][count + 1:]}}
+        rest = {kind: keys for kind, keys in diff.items()
+                if keys and (kind not in GET_BOOKKEEPING.get(table, set()) or table == "certificate")}
+        if rest:
+            found[table] = rest
+    return found
+
+
 # ---------------------------------------------------------------- the checks
 def test_every_get_rule_is_fuzzed_with_a_value_for_each_url_argument():
     assert len(RULES) >= 50, "the rules came from the app's url_map"
@@ -260,10 +298,21 @@ def test_no_query_string_or_url_argument_makes_a_page_fail(shared, rule, endpoin
     with app.test_request_context():
         plain = url_for(endpoint, **valid, **query)
     _RecordingArgs.read.clear()
-    first = client.get(plain, headers=headers)
-    first.close()
+    with app.app_context(), db.engine.connect() as connection:
+        before = snapshot(connection)
+    attempted = ErrorLog()  # a GET that tries to write is rolled back by the unit of work, and says so
+    app.logger.addHandler(attempted)
+    try:
+        first = client.get(plain, headers=headers)
+        first.close()
+    finally:
+        app.logger.removeHandler(attempted)
+    assert not attempted.records, [record.getMessage() for record in attempted.records]
     expected = 302 if endpoint in REDIRECTS else 200
     assert first.status_code == expected, f"the fixture is wrong: {plain} as {user} gives {first.status_code}"
+    with app.app_context(), db.engine.connect() as connection:
+        after = snapshot(connection)
+    assert _beyond_bookkeeping(before, after) == {}, f"GET {plain} wrote the workflow's data"
     unknown = _RecordingArgs.read - set(PARAMETERS)
     assert not unknown, f"{endpoint} reads query parameters nobody fuzzes: add them to PARAMETERS"
 

@@ -82,3 +82,35 @@ def test_someone_logged_in_gets_their_own_page_not_the_anonymous_one(app, client
     login_as("county")
     body = client.get(url).get_data(as_text=True)
     assert world.county_reviewer.display_name in body and 'id="todo-count"' in body
+
+
+def test_a_browser_that_has_the_page_gets_a_304_until_the_certificate_changes(app, world):
+    certificate = certified(world)
+    url = f"/verify/{certificate.token}"
+    browser = app.test_client()
+    first = browser.get(url)
+    tag = first.headers["ETag"]
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-cache"
+    seen, stop = renders(app)
+    try:
+        again = browser.get(url, headers={"If-None-Match": tag})
+        assert (again.status_code, again.get_data(), seen) == (304, b"", [])  # nothing rendered, nothing sent
+        assert browser.get(url, headers={"If-None-Match": tag, "Accept-Language": "en"}).status_code == 304
+        english = app.test_client()
+        english.get("/language/en?next=/")  # another language is another page: another tag
+        assert english.get(url, headers={"If-None-Match": tag}).status_code == 200
+
+        fire(certificate.nomination, "revoke", world.admin, "经核实存在违纪行为")
+        db.session.commit()
+        after = browser.get(url, headers={"If-None-Match": tag})
+    finally:
+        stop()
+    assert after.status_code == 200 and 'data-status="revoked"' in after.get_data(as_text=True)
+    assert after.headers["ETag"] != tag
+
+
+def test_someone_logged_in_gets_no_shared_tag(app, client, world, login_as):
+    certificate = certified(world)
+    login_as("chair1")
+    page = client.get(f"/verify/{certificate.token}")
+    assert page.status_code == 200 and "ETag" not in page.headers

@@ -22,10 +22,10 @@ from workflow_app.campaigns.services import (
 )
 from workflow_app.certificates.pdf import MissingGlyphs
 from workflow_app.certificates.printing import preview_pdf
+from workflow_app.core.forms import CsrfForm
 from workflow_app.core.http import get_or_404
 from workflow_app.core.images import ImageRefused, check_image
 from workflow_app.extensions import db
-from workflow_app.nominations.forms import DeleteForm
 from workflow_app.nominations.services import sniff_type
 from workflow_app.policy import admin_counties, can_administer
 
@@ -101,7 +101,7 @@ def quotas(campaign_id: int):
     units = quota_units(campaign)
     table = quota_table(campaign)
     errors: dict[str, str] = {}
-    form = DeleteForm()
+    form = CsrfForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)

@@ -12,19 +12,19 @@ from sqlalchemy.orm import lazyload
 
 from workflow_app.campaigns.models import Campaign, HonorType
 from workflow_app.certificates import batch
-from workflow_app.certificates.forms_data import approval_form_data
 from workflow_app.certificates.models import Certificate
+from workflow_app.certificates.paper_forms import approval_form_data
 from workflow_app.certificates.pdf import MissingGlyphs, render_approval_form
 from workflow_app.certificates.printing import print_certificates
 from workflow_app.certificates.services import batch_query, find_by_number, record_prints, verified_by_token
 from workflow_app.certificates.storage import stored_pdf
 from workflow_app.core import work
 from workflow_app.core.errors import UserError
+from workflow_app.core.forms import CsrfForm
 from workflow_app.core.http import get_or_404, parse_id
-from workflow_app.core.pagecache import render_cached
+from workflow_app.core.pagecache import not_modified, render_cached
 from workflow_app.core.timeutil import utcnow
 from workflow_app.extensions import db, limiter
-from workflow_app.nominations.forms import DeleteForm
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.services import perform_transition
 from workflow_app.policy import admin_counties, can_administer, can_view
@@ -74,14 +74,14 @@ def index():
         issued = db.session.scalars(batch_query(campaign_id, honor_type_id, include_revoked=True)).all()
     return render_template("certificates/index.html", campaigns=campaigns, campaign_id=campaign_id,
                            honor_types=db.session.scalars(select(HonorType).order_by(HonorType.sort_order)).all(),
-                           honor_type_id=honor_type_id, waiting=waiting, issued=issued, form=DeleteForm())
+                           honor_type_id=honor_type_id, waiting=waiting, issued=issued, form=CsrfForm())
 
 
 @bp.route("/certificates/issue", methods=["POST"])
 @login_required
 def issue():
     _county_admin()
-    if not DeleteForm().validate_on_submit():
+    if not CsrfForm().validate_on_submit():
         abort(400)
     ids = [number for number in (parse_id(v) for v in request.form.getlist("nomination")) if number]
     if not ids:
@@ -136,7 +136,7 @@ def print_batch():
     counties = _county_admin()
     selection: dict = {}
     if request.method == "POST":
-        if not DeleteForm().validate_on_submit():
+        if not CsrfForm().validate_on_submit():
             abort(400)
         if request.form.getlist("certificate"):
             ids = [number for number in (parse_id(v) for v in request.form.getlist("certificate")) if number]
@@ -181,8 +181,9 @@ def verify(token: str):
     certificate = verified_by_token(token)
     if certificate is None:
         return render_template("certificates/verify.html", certificate=None, searched=True), 404
-    # Everything the page prints, read just now: a revocation shows on the next request.
-    return render_cached(certificate, "certificates/verify.html", certificate=certificate)
+    # Everything the page prints, read just now: a revocation shows on the next request (and changes the tag).
+    return not_modified(certificate) or render_cached(certificate, "certificates/verify.html",
+                                                      certificate=certificate)
 
 
 @bp.route("/verify", methods=["GET"])

@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 
 from workflow_app.auth.models import User
 from workflow_app.campaigns.models import HonorType
-from workflow_app.certificates.forms_data import recommendation_form_data
 from workflow_app.certificates.models import Certificate
 from workflow_app.certificates.numbering import format_number
+from workflow_app.certificates.paper_forms import recommendation_form_data
 from workflow_app.certificates.pdf import (
     CertificatePage,
     CertificateStyle,

@@ -25,3 +25,7 @@ class Form(FlaskForm):
                         "Check the text and save again.", codes=code_points(found))]
                     valid = False
         return valid
+
+
+class CsrfForm(Form):
+    """CSRF only: for buttons that post (delete, revoke, retry, confirm)."""

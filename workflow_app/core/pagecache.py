@@ -1,4 +1,5 @@
-"""Rendered pages kept in the worker's memory, keyed by everything they show.
+"""Public pages answered cheaply: rendered HTML kept in the worker's memory, keyed by everything it shows, and
+an ETag from the same key, so a browser that has the page already gets a 304 without a render.
 
 A page is cached only when its HTML is a pure function of its key: the caller puts in the key every
 value the page prints (read from the database on this request, so a change shows at once — there is
@@ -12,11 +13,13 @@ Per process (each gunicorn worker has its own), bounded, least recently used out
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from pathlib import Path
 
-from flask import render_template, request, session
+from flask import Response, current_app, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -62,6 +65,50 @@ pages = PageCache()
 def cacheable() -> bool:
     """Anonymous and nothing flashed: the page then depends on its key alone."""
     return not current_user.is_authenticated and "_flashes" not in session
+
+
+def _fingerprint(app) -> str:
+    """The templates and static files as deployed (a new release changes every tag), once per app."""
+    found = app.extensions.get("page_fingerprint")
+    if found is None:
+        digest = hashlib.sha256()
+        for folder in (Path(app.template_folder), Path(app.static_folder)):
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(path.as_posix().encode() + path.read_bytes())
+        found = app.extensions["page_fingerprint"] = digest.hexdigest()[:16]
+    return found
+
+
+def etag_of(key: tuple) -> str:
+    """The tag of the page whose content is ``key`` (as ``render_cached``'s), in this locale."""
+    raw = repr((request.path, request.query_string, select_locale(), _fingerprint(current_app), key))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def not_modified(key: tuple) -> Response | None:
+    """A 304 when an anonymous visitor's browser already holds this very page; None to render it."""
+    if not cacheable():
+        return None
+    tag = etag_of(key)
+    if tag in request.if_none_match:
+        return _tagged(Response(status=304), tag)
+    g.page_etag = tag
+    return None
+
+
+def _tagged(response: Response, tag: str) -> Response:
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "no-cache"  # keep it, but ask every time: a revocation shows at once
+    return response
+
+
+def tag_response(response: Response) -> Response:
+    """after_request: the ETag of a page ``not_modified`` let through."""
+    tag = g.get("page_etag")
+    if tag is not None and response.status_code == 200:
+        _tagged(response, tag)
+    return response
 
 
 def render_cached(key: tuple, template: str, **context) -> str:

@@ -135,8 +135,8 @@ def finish_request(status: int) -> None:
     if request.method in SAFE_METHODS:
         unexpected = unexpected_writes()
         if unexpected:
-            log.error("%s %s wrote %s outside bookkeeping: rolled back", request.method, request.path,
-                      ", ".join(sorted(unexpected)))
+            current_app.logger.error("%s %s wrote %s outside bookkeeping: rolled back", request.method,
+                                     request.path, ", ".join(sorted(unexpected)))
             rollback()
         elif written_tables():
             commit()

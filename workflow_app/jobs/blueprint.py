@@ -9,12 +9,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from workflow_app.core import storage
+from workflow_app.core.forms import CsrfForm
 from workflow_app.core.http import get_or_404, refusals_go_to
 from workflow_app.extensions import db
 from workflow_app.jobs import services
 from workflow_app.jobs.kinds import KINDS
 from workflow_app.jobs.models import Job
-from workflow_app.nominations.forms import DeleteForm
 from workflow_app.policy import can_view_job, jobs_filter
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -39,7 +39,7 @@ def index():
 @bp.route("/<int:job_id>")
 @login_required
 def show(job_id: int):
-    return render_template("jobs/show.html", job=_job(job_id), kinds=KINDS, form=DeleteForm())
+    return render_template("jobs/show.html", job=_job(job_id), kinds=KINDS, form=CsrfForm())
 
 
 @bp.route("/<int:job_id>/status")
@@ -73,7 +73,7 @@ def download(job_id: int):
 @login_required
 def retry(job_id: int):
     job = _job(job_id)
-    if not DeleteForm().validate_on_submit():
+    if not CsrfForm().validate_on_submit():
         abort(400)
     refusals_go_to(url_for(".show", job_id=job.id))
     services.retry(job)  # it starts once this request has committed

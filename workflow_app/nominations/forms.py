@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from workflow_app.certificates.printable import printable
 from workflow_app.core.formats import lazy_day
-from workflow_app.core.forms import Form
+from workflow_app.core.forms import CsrfForm, Form
 from workflow_app.core.idnumber import InvalidIdNumber, parse_id_number
 from workflow_app.core.timeutil import china_today
 from workflow_app.nominations.fields import CHOICE_LABELS, FIELD_LABELS, ORGANISATION_NAME_LABEL
@@ -150,5 +150,4 @@ class TransitionForm(Form):
     vote_in_favour = IntegerField(_l("In favour"), validators=[Optional(), NumberRange(min=0, max=100000)])
 
 
-class DeleteForm(Form):
-    """CSRF only: for buttons that post."""
+DeleteForm = CsrfForm  # the nomination pages' name for it

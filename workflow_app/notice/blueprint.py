@@ -16,10 +16,10 @@ from workflow_app.certificates.pdf import MissingGlyphs
 from workflow_app.core import work
 from workflow_app.core.errors import UserError
 from workflow_app.core.formats import day_text
+from workflow_app.core.forms import CsrfForm
 from workflow_app.core.http import get_or_404, parse_id, refusals_go_to
 from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import db, limiter
-from workflow_app.nominations.forms import DeleteForm
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.queries import Page
 from workflow_app.nominations.services import form_key
@@ -242,7 +242,7 @@ def holidays():
         abort(404)
     rows = db.session.scalars(select(Holiday).where(Holiday.day.between(date(year, 1, 1), date(year, 12, 31)))
                               .order_by(Holiday.day)).all()
-    return render_template("notice/holidays.html", form=form, rows=rows, year=year, delete_form=DeleteForm())
+    return render_template("notice/holidays.html", form=form, rows=rows, year=year, delete_form=CsrfForm())
 
 
 @bp.route("/admin/holidays/<day>/delete", methods=["POST"])
@@ -256,7 +256,7 @@ def delete_holiday(day: str):
     row = db.session.get(Holiday, parsed)
     if row is None:
         abort(404)
-    if not DeleteForm().validate_on_submit():
+    if not CsrfForm().validate_on_submit():
         abort(400)
     db.session.delete(row)
     flash(_("Removed %(day)s.", day=day_text(parsed)), "info")

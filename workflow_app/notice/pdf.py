@@ -17,7 +17,7 @@ from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from workflow_app.certificates.pdf.flowables import PlainText
 from workflow_app.certificates.pdf.fonts import MissingGlyphs, clean, face
-from workflow_app.certificates.pdf.forms import written_date
+from workflow_app.certificates.pdf.paper_forms import written_date
 
 MARGIN = 16 * mm
 CONTENT_W = A4[0] - 2 * MARGIN

@@ -204,14 +204,13 @@ def _claim(ids: list[int], now: datetime) -> list[int]:
                                                                   Notification.email_claim == claim)))
 
 
-def deliver_email(ids: list[int], base: str = "") -> int:
+def deliver_email(ids: list[int], base: str = "", *, now: datetime | None = None) -> int:
     """Send the e-mail of these notifications whose reader has an address; returns how many are still
     unsent. Each row is claimed first and marked sent when the server accepted its mail (or given back
     when it did not, for the next attempt)."""
     if not ids or not mailer.mail_configured():
         return 0
-    now = utcnow()
-    claimed = _claim(ids, now)
+    claimed = _claim(ids, now or utcnow())
     if not claimed:
         return 0
     rows = list(db.session.scalars(select(Notification).where(Notification.id.in_(claimed)).order_by(Notification.id)))
@@ -254,7 +253,7 @@ def deliver_unsent(*, now: datetime | None = None, base: str = "") -> int:
     if not ids:
         return 0
     before = len(ids)
-    left = deliver_email(ids, base)
+    left = deliver_email(ids, base, now=now)
     sent = db.session.scalar(select(func.count(Notification.id)).where(Notification.id.in_(ids),
                                                                        Notification.emailed_at.is_not(None))) or 0
     log.info("resent %s of %s unsent notification e-mails (%s left)", sent, before, left)

@@ -12,10 +12,10 @@ from sqlalchemy import or_, select
 from wtforms import SelectChoice
 
 from workflow_app.auth.models import RoleAssignment, User
+from workflow_app.core.forms import CsrfForm
 from workflow_app.core.http import refusals_go_to
 from workflow_app.core.timeutil import utcnow
 from workflow_app.extensions import db
-from workflow_app.nominations.forms import DeleteForm
 from workflow_app.nominations.queries import ListFilters, filter_options
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.policy import delegated_reviews, submitting_units
@@ -62,7 +62,7 @@ def bulk():
     back_url = url_for(".todo") + (f"?{back}" if back else "")  # always this site's /todo/ path
     refusals_go_to(back_url)
     services.check_request(event, comment, ids)
-    form = DeleteForm()  # CSRF only (CSRFProtect already refused a bad token)
+    form = CsrfForm()  # CSRF only (CSRFProtect already refused a bad token)
     if request.form.get("confirm") != "1":
         nominations, others = services.selection(current_user, ids)
         return render_template("review/bulk_confirm.html", nominations=nominations, others=others, ids=ids,

@@ -13,11 +13,11 @@ from wtforms import SelectChoice
 from states.engine import TransitionRefused
 from states.statistics_report import EVENT_LABELS, STATE_LABELS, available_events, describe
 from workflow_app.campaigns.models import Campaign
+from workflow_app.core.forms import CsrfForm
 from workflow_app.core.http import get_or_404, parse_id, refusals_go_to
 from workflow_app.core.timeutil import china_today
 from workflow_app.core.xlsx import xlsx_response
 from workflow_app.extensions import db
-from workflow_app.nominations.forms import DeleteForm
 from workflow_app.policy import can_administer, can_view_report, filing_units, report_filter, statistics_counties
 from workflow_app.stats import services
 from workflow_app.stats.charts import dashboard_charts
@@ -114,7 +114,7 @@ def export_dashboard():
     counties = statistics_counties(current_user)
     chosen = parse_id(request.form.get("county"))
     county = next((unit for unit in counties if unit.id == chosen), None)
-    if county is None or not DeleteForm().validate_on_submit():  # the CSRF token
+    if county is None or not CsrfForm().validate_on_submit():  # the CSRF token
         abort(403 if county is None else 400)
     year = parse_id(request.form.get("year")) or china_today().year
     quarter = parse_id(request.form.get("quarter")) or WHOLE_YEAR
@@ -278,7 +278,7 @@ def report_transition(report_id: int):
 @login_required
 def correct_report(report_id: int):
     report = _load_report(report_id)
-    if not DeleteForm().validate_on_submit():  # the CSRF token
+    if not CsrfForm().validate_on_submit():  # the CSRF token
         abort(400)
     if report.state != "accepted":
         abort(409, _("Only an accepted report is corrected; change a draft or returned report directly."))
@@ -294,7 +294,7 @@ def correct_report(report_id: int):
 @login_required
 def delete_report(report_id: int):
     report = _load_report(report_id)
-    if not DeleteForm().validate_on_submit():  # the CSRF token
+    if not CsrfForm().validate_on_submit():  # the CSRF token
         abort(400)
     try:
         services.delete_draft(report, current_user)

@@ -7,9 +7,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from workflow_app.core.forms import CsrfForm
 from workflow_app.core.http import get_or_404
 from workflow_app.core.timeutil import utcnow
-from workflow_app.nominations.forms import DeleteForm
 from workflow_app.policy import admin_counties
 from workflow_app.tokens import services
 from workflow_app.tokens.forms import SCOPE_LABELS, TokenForm
@@ -44,7 +44,7 @@ def mine():
         else:
             form = TokenForm(formdata=None)
     response = render_template("tokens/tokens.html", form=form, created=created,
-                               tokens=services.tokens_of(current_user), revoke_form=DeleteForm(),
+                               tokens=services.tokens_of(current_user), revoke_form=CsrfForm(),
                                is_county_admin=bool([u for u in admin_counties(current_user) if u.level == "county"]))
     # The secret is on this page once: keep it out of caches and the back button's history.
     return response, 200, {"Cache-Control": "no-store"}
@@ -56,7 +56,7 @@ def revoke_mine(token_id: int):
     token = get_or_404(ApiToken, token_id)
     if token.user_id != current_user.id:
         abort(404)  # someone else's token: not even its existence is shown
-    if not DeleteForm().validate_on_submit():
+    if not CsrfForm().validate_on_submit():
         abort(400)
     if services.revoke_token(token, current_user):
         flash(_("Token %(prefix)s… revoked; it no longer works.", prefix=token.prefix), "info")
@@ -68,7 +68,7 @@ def revoke_mine(token_id: int):
 def county():
     counties = _county_admin()
     return render_template("tokens/county_tokens.html", tokens=services.county_tokens(counties),
-                           revoke_form=DeleteForm())
+                           revoke_form=CsrfForm())
 
 
 @bp.route("/admin/api-tokens/<int:token_id>/revoke", methods=["POST"])
@@ -78,7 +78,7 @@ def revoke_in_county(token_id: int):
     token = get_or_404(ApiToken, token_id)
     if not services.administers_owner(counties, token):
         abort(403)
-    if not DeleteForm().validate_on_submit():
+    if not CsrfForm().validate_on_submit():
         abort(400)
     if services.revoke_token(token, current_user):
         flash(_("Token %(prefix)s… of %(name)s revoked.", prefix=token.prefix, name=token.user.display_name), "info")

@@ -7,8 +7,8 @@ from reportlab import rl_config
 from .certificate import check_fonts, render_certificates
 from .chinese import chinese_date
 from .fonts import FontError, MissingGlyphs
-from .forms import form_date, render_approval_form, render_recommendation_form, written_date
 from .model import ApprovalForm, CertificatePage, CertificateStyle, FormLabels, RecommendationForm, ReviewBox
+from .paper_forms import form_date, render_approval_form, render_recommendation_form, written_date
 from .seal import demo_seal_png
 
 # Process-wide reportlab switches (this layer is its only user): no per-shape argument checking, and
