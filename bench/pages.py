@@ -8,9 +8,8 @@ unless --keep), migrated and filled by ``seed-scale``; then the pages are reques
 Flask test client, round-robin after a warm-up (pages and both sizes interleaved), and timed inside a WSGI middleware
 (the app's own time, from the first byte of the request to the last byte of the body; no network stack).
 The bare-Flask floor (``bench/floor.py``: one route, one primary-key lookup) runs in the same round-robin
-as the reference. Pages are rendered on every request (the kept-pages setting off), so the table shows
-what the first view after a change costs; "county to-do (kept)" is the same page as deployed, answered
-from memory while the data's generation stands (``workflow_app/pagecache.py``).
+as the reference. Every page is the full path, rendered on every request: nothing keeps a logged-in user's
+page (the kept-page cache and its data generation were removed, issue #14).
 The table shows median and p95 in ms, the statements one request runs, and the checks:
 every page at the large size within 1.3 × its time at the small size, the same number of statements at
 both sizes, every page under 50 ms median at the large size on PostgreSQL. Exits non-zero on a miss.
@@ -50,10 +49,7 @@ from workflow_app.nominations.models import Nomination  # noqa: E402
 from workflow_app.orgs.models import OrgUnit  # noqa: E402
 
 PAGES = ("floor", "county to-do", "township to-do", "list filtered + searched", "nomination page",
-         "county dashboard", "verification", "county to-do (kept)")
-# Every page is measured on the full path (kept pages off: what the first view after any change costs);
-# "(kept)" is the same page with the app's default, answered from memory while nothing has changed.
-KEPT = " (kept)"
+         "county dashboard", "verification")
 TARGET_GROWTH, TARGET_PG_MS = 1.3, 50.0
 
 
@@ -175,24 +171,20 @@ class Site:
             response = client.post("/login", data={"username": username, "password": SCALE_PASSWORD})
             assert response.status_code == 302, f"login {username}: {response.status_code}"
             self.clients[page] = client
-        for page in ("list filtered + searched", "nomination page", "county dashboard", "county to-do" + KEPT):
+        for page in ("list filtered + searched", "nomination page", "county dashboard"):
             self.clients[page] = self.clients["county to-do"]
-        self.urls["county to-do" + KEPT] = self.urls["county to-do"]
         self.clients["verification"] = app.test_client()
         self.clients["floor"] = self.floor.test_client()
 
     def get(self, page: str) -> float:
-        self.app.config["PAGE_CACHE"] = page.endswith(KEPT)
         response = self.clients[page].get(self.urls[page])
         if response.status_code != 200:
             raise RuntimeError(f"{page} {self.urls[page]}: HTTP {response.status_code}")
         return self.timers["floor" if page == "floor" else "app"].last
 
     def statements(self, page: str) -> int:
-        """The statements one request of ``page`` runs (a kept page: once it is kept)."""
+        """The statements one request of ``page`` runs."""
         seen: list[str] = []
-        if page.endswith(KEPT):
-            self.get(page)
 
         def listener(*args) -> None:
             seen.append(args[2])

@@ -4,9 +4,9 @@
     python bench/writes.py --database-url postgresql://postgres@127.0.0.1:5432/NAME ...   (a seeded database)
     python bench/writes.py --reuse ...                                (the database an earlier --keep left)
 
-Why: every committed write also updates the one ``data_generation`` row (``workflow_app/core/generation.py``),
-so writers that touch different rows still queue on that row's lock for their commits. This measures what
-writers get today and, rerun after a change, whether throughput scales with the number of writers.
+Why: until issue #14 every committed write also updated one ``data_generation`` row, so writers that touched
+different rows still queued on that row's lock for their commits. The row is gone; this measures whether
+throughput scales with the number of writers (bench/BEFORE-issue14.md has the figures from before).
 
 The database: without --database-url, ``<--pg-prefix><N>`` (default ``bench_writes_<N>``) is created at
 --pg-admin-url, migrated and filled by ``seed-scale`` (``bench/pages.py``'s helpers), and dropped after the
