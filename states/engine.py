@@ -103,14 +103,27 @@ class Offer:
 
 @dataclass(kw_only=True)
 class BaseContext:
-    """What a transition knows while it runs; workflows subclass it with their own fields."""
+    """What a transition knows while it runs; workflows subclass it with their own fields (their ``actor``,
+    ``comment``, ``client_ip`` and ``acting_as`` at least)."""
 
     failure: Any = None
     failed_guard: str | None = None
     event: str = ""
     source: str = ""
     dest: str = ""
+    row: Any = None  # the row the transition changes
     audit_entry: Any = None  # set by the workflow's audit writer
+
+    def audit_fields(self) -> dict:
+        """What every workflow's audit row records of a transition: the move, who, in which role and unit
+        (names copied, so the record reads the same after a rename), the comment, the address, the time."""
+        unit = self.acting_as.org_unit if self.acting_as else None
+        return {"event": self.event, "from_state": self.source, "to_state": self.dest,
+                "actor_id": self.actor.id if self.actor else None,
+                "actor_name": self.actor.display_name if self.actor else "system",
+                "actor_role": self.acting_as.role if self.acting_as else "system",
+                "actor_unit_name": unit.name if unit else "", "comment": str(self.comment or "").strip(),
+                "client_ip": self.client_ip, "created_at": utcnow()}
 
 
 class Registry(dict):
@@ -126,6 +139,12 @@ def comment_given(ctx):
     if not (ctx.comment or "").strip():
         return _l("Please give a reason in the comment.")
     return None
+
+
+def stamp_submission(ctx) -> None:
+    """Who submitted, and when (every workflow's submit)."""
+    ctx.row.submitted_by_id = ctx.actor.id if ctx.actor else None
+    ctx.row.submitted_at = utcnow()
 
 
 def comment_is_valid(ctx):
@@ -161,7 +180,7 @@ class Workflow:
         self.refused = refused  # the message when a guard refused without saying why
         self.events = list(dict.fromkeys(t.trigger for t in transitions))
         self.guards = Registry(comment_given=comment_given, comment_is_valid=comment_is_valid)
-        self.effects = Registry()
+        self.effects = Registry(stamp_submission=stamp_submission)
         self.routes = Registry()
         self.inputs = Registry()  # input name -> does this transition ask for it here (ctx -> bool)
         self.providers = Registry()  # what the context reads from the areas (the review chain …)
@@ -257,6 +276,7 @@ class Workflow:
         if event not in self.machine.events:
             raise TransitionRefused(_l("Unknown action."), code="unknown_event")
         row_id = row.id  # still readable after a failed flush
+        ctx.row = row
         if expected_version is not None and expected_version != row.version:
             raise self._conflict(row_id)
         try:

@@ -18,7 +18,6 @@ from workflow_app.auth.models import RoleAssignment, User
 from workflow_app.campaigns.services import quota_for, quota_used
 from workflow_app.certificates.printable import unprintable, unprintable_message
 from workflow_app.core.formats import lazy_day, moment_text
-from workflow_app.core.timeutil import utcnow
 from workflow_app.delegations.queries import active_delegators
 from workflow_app.extensions import db
 from workflow_app.nominations.fields import FIELD_LABELS
@@ -200,12 +199,7 @@ def within_quota(ctx: Context):
 
 
 # ---------------------------------------------------------------- effects
-@WORKFLOW.effect
-def stamp_submission(ctx: Context) -> None:
-    ctx.nomination.submitted_by_id = ctx.actor.id if ctx.actor else None
-    ctx.nomination.submitted_at = utcnow()
-
-
+# stamp_submission is the engine's (who submitted, and when), shared with the statistics workflow.
 @WORKFLOW.effect
 def record_vote(ctx: Context) -> None:
     if ctx.nomination.honor_type.requires_vote:
@@ -223,22 +217,12 @@ def unit_levels(unit: OrgUnit) -> list[str]:
 @WORKFLOW.audit_writer
 def record_audit(ctx: Context) -> None:
     """Every successful transition writes one audit row; it is not optional."""
-    unit = ctx.acting_as.org_unit if ctx.acting_as else None
     ctx.audit_entry = AuditEntry(
         nomination_id=ctx.nomination.id,
-        event=ctx.event,
-        from_state=ctx.source,
-        to_state=ctx.dest,
-        actor_id=ctx.actor.id if ctx.actor else None,
-        actor_name=ctx.actor.display_name if ctx.actor else "system",
-        actor_role=ctx.acting_as.role if ctx.acting_as else "system",
-        actor_unit_id=unit.id if unit else None,
-        actor_unit_name=unit.name if unit else "",
-        comment=(ctx.comment or "").strip(),
+        **ctx.audit_fields(),
+        actor_unit_id=ctx.acting_as.org_unit.id if ctx.acting_as else None,
         on_behalf_of_id=ctx.on_behalf_of.id if ctx.on_behalf_of else None,
         on_behalf_of_name=ctx.on_behalf_of.display_name if ctx.on_behalf_of else None,
-        client_ip=ctx.client_ip,
-        created_at=utcnow(),
     )
     db.session.add(ctx.audit_entry)
 

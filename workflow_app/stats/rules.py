@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from states.statistics_report import WORKFLOW, Context, fire
 from workflow_app.auth.models import RoleAssignment, User
-from workflow_app.core.timeutil import china_today, utcnow
+from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import db
 from workflow_app.stats import figures as rules
 from workflow_app.stats.models import ReportEvent, StatisticsReport
@@ -90,12 +90,7 @@ def replaced_by_accepted_correction(ctx: Context):
 
 
 # ---------------------------------------------------------------- effects
-@WORKFLOW.effect
-def stamp_submission(ctx: Context) -> None:
-    ctx.report.submitted_by_id = ctx.actor.id if ctx.actor else None
-    ctx.report.submitted_at = utcnow()
-
-
+# stamp_submission is the engine's (who submitted, and when), shared with the nomination workflow.
 @WORKFLOW.effect
 def supersede_previous(ctx: Context) -> None:
     """Accepting a correction retires the version it corrects, in the same transaction. The old
@@ -111,20 +106,7 @@ def supersede_previous(ctx: Context) -> None:
 @WORKFLOW.audit_writer
 def record_event(ctx: Context) -> None:
     """Every successful transition writes one event row; it is not optional."""
-    unit = ctx.acting_as.org_unit if ctx.acting_as else None
-    ctx.audit_entry = ReportEvent(
-        report_id=ctx.report.id,
-        event=ctx.event,
-        from_state=ctx.source,
-        to_state=ctx.dest,
-        actor_id=ctx.actor.id if ctx.actor else None,
-        actor_name=ctx.actor.display_name if ctx.actor else "system",
-        actor_role=ctx.acting_as.role if ctx.acting_as else "system",
-        actor_unit_name=unit.name if unit else "",
-        comment=str(ctx.comment or "").strip(),
-        client_ip=ctx.client_ip,
-        created_at=utcnow(),
-    )
+    ctx.audit_entry = ReportEvent(report_id=ctx.report.id, **ctx.audit_fields())
     db.session.add(ctx.audit_entry)
 
 
