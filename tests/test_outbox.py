@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.factories import bring_to
+from tests.test_jobs_redis import redis_queue, run_worker_here  # noqa: F401 (a fixture: a queue on real Redis)
 from tests.test_notifications import smtp_server  # noqa: F401 (a fixture: a real SMTP server on loopback)
 from workflow_app.core.timeutil import utcnow
 from workflow_app.extensions import db
@@ -78,3 +79,23 @@ def test_a_delivery_that_died_after_claiming_is_taken_again_once_its_claim_has_l
     assert deliver_unsent() == 0 and smtp_server.messages == []  # still claimed: another may be sending it
     assert deliver_unsent(now=utcnow() + CLAIM_LEASE + timedelta(seconds=1)) == 1
     assert smtp_server.arrived.wait(5) and len(smtp_server.messages) == 1
+
+
+def test_with_redis_the_mail_goes_through_the_queue_after_the_commit(app, client, world, login_as, smtp_server,  # noqa: F811
+                                                                     redis_queue):  # noqa: F811
+    world.branch_reviewer1.email = "shahaijun@example.org"
+    nomination = factories.nomination(world.campaign, "outstanding_union_worker", world.branch1, world.chair1)
+    db.session.commit()
+    login_as("chair1")
+    page = client.get(f"/nominations/{nomination.id}").get_data(as_text=True)
+    assert "action-form" in page
+    db.session.refresh(nomination)
+    assert client.post(f"/nominations/{nomination.id}/transition",
+                       data={"event": "submit", "version": nomination.version}).status_code == 302
+    assert smtp_server.messages == []  # the request only put the delivery on the queue
+    assert redis_queue.connection.llen(f"rq:queue:{redis_queue.name}") == 1
+    run_worker_here(redis_queue)
+    assert smtp_server.arrived.wait(5)
+    assert [recipients for recipients, _message in smtp_server.messages] == [["shahaijun@example.org"]]
+    db.session.expire_all()
+    assert db.session.scalars(select(Notification.emailed_at)).one() is not None

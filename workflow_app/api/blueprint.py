@@ -19,6 +19,7 @@ from workflow_app.api.errors import ApiError, http_error, is_api_request, json_e
 from workflow_app.api.openapi import document
 from workflow_app.auth.models import User
 from workflow_app.certificates.services import certificate_of, find_by_number, find_by_token
+from workflow_app.core import work
 from workflow_app.core.http import MAX_ID
 from workflow_app.core.timeutil import china_today
 from workflow_app.extensions import csrf, db, limiter
@@ -66,7 +67,8 @@ def authenticate():
     if request.method not in ("GET", "HEAD", "OPTIONS") and not token.can_write:
         raise ApiError(403, "insufficient_scope", _("This token may only read; create a read_write token to act."),
                        {"WWW-Authenticate": 'Bearer realm="api", error="insufficient_scope"'})
-    services.record_use(token)  # bookkeeping: committed with the request (a GET too)
+    with work.unit():  # bookkeeping, committed at once: a call that is then refused was still a use
+        services.record_use(token)
     g.api_token, g.api_user = token, token.user
 
 
