@@ -18,6 +18,7 @@ from workflow_app.campaigns.services import (
     quota_table,
     quota_units,
     save_campaign,
+    save_certificate_template,
     set_quota,
 )
 from workflow_app.certificates.pdf import MissingGlyphs
@@ -197,8 +198,7 @@ def certificate_template(honor_type_id: int):
         except ValueError as error:
             flash(str(error), "danger")
         else:
-            for name, value in values.items():
-                setattr(honor_type, name, value)
+            save_certificate_template(honor_type, values)
             flash(_("Template saved. Certificates issued from now on use it; issued ones keep their text."),
                   "success")
             return redirect(url_for(".certificate_template", honor_type_id=honor_type.id))

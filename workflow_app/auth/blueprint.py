@@ -14,7 +14,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from workflow_app.auth import events
 from workflow_app.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
 from workflow_app.auth.passwords import PasswordRejected
-from workflow_app.auth.services import change_password, safe_next
+from workflow_app.auth.services import change_password, safe_next, save_locale
 from workflow_app.core import work
 from workflow_app.core.formats import LOCALES
 from workflow_app.core.timeutil import to_china
@@ -134,7 +134,7 @@ def language():
     if form.validate_on_submit() and form.locale.data in LOCALES:
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
-            current_user.locale = form.locale.data
+            save_locale(current_user, form.locale.data)
     return redirect(safe_next(form.next.data) or url_for("auth.index"))
 
 

@@ -58,3 +58,9 @@ def safe_next(target: str | None) -> str | None:
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
+
+
+def save_locale(user: User, locale: str) -> None:
+    """The user's own choice of language, for every page and e-mail from now on."""
+    user.locale = locale
+    db.session.flush()

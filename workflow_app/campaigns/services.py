@@ -30,6 +30,14 @@ def create_campaign(county: OrgUnit, values: dict) -> Campaign:
     return save_campaign(Campaign(county=county), values)
 
 
+def save_certificate_template(honor_type: HonorType, values: dict) -> None:
+    """The honor's certificate template (wording, title, issuer, number format, seal, background): used
+    from the next certificate issued on; issued ones keep the text they froze. Flushes."""
+    for name, value in values.items():
+        setattr(honor_type, name, value)
+    db.session.flush()
+
+
 @dataclass
 class QuotaCell:
     quota: int | None

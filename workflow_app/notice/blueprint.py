@@ -231,10 +231,7 @@ def holidays():
     form = HolidayForm()
     if form.validate_on_submit():
         day = form.day.data
-        row = db.session.get(Holiday, day) or Holiday(day=day)
-        row.name = (form.name.data or "").strip()
-        row.working = bool(form.working.data)
-        db.session.add(row)
+        services.save_holiday(day, form.name.data, bool(form.working.data))
         flash(_("Saved %(day)s.", day=day_text(day)), "success")
         return redirect(url_for(".holidays", year=day.year))
     year = request.args.get("year", type=int) or china_today().year
@@ -253,12 +250,12 @@ def delete_holiday(day: str):
         parsed = date.fromisoformat(day)
     except ValueError:
         abort(404)
-    row = db.session.get(Holiday, parsed)
+    row = db.session.get(Holiday, parsed)  # a day, not a numeric id
     if row is None:
         abort(404)
     if not CsrfForm().validate_on_submit():
         abort(400)
-    db.session.delete(row)
+    services.delete_holiday(row)
     flash(_("Removed %(day)s.", day=day_text(parsed)), "info")
     return redirect(url_for(".holidays", year=parsed.year))
 

@@ -26,7 +26,7 @@ from workflow_app.core import timeutil, work
 from workflow_app.extensions import db
 from workflow_app.nominations.models import Nomination
 from workflow_app.nominations.services import NominationError, store_upload, upload_folder
-from workflow_app.notice.models import Objection
+from workflow_app.notice.models import Holiday, Objection
 from workflow_app.notice.rules import notice_is_over, notice_over_message, open_objections
 from workflow_app.orgs.models import OrgUnit
 from workflow_app.orgs.services import ancestor_at_level
@@ -309,3 +309,19 @@ def nomination_panel(user, nomination: Nomination) -> NominationPanel:
         people=people,
         notice_over=over,
     )
+
+
+# ---------------------------------------------------------------- the holiday calendar
+def save_holiday(day: date, name: str | None, working: bool) -> Holiday:
+    """A public holiday, or a weekend day made a working day (调休); flushes."""
+    row = db.session.get(Holiday, day) or Holiday(day=day)
+    row.name = (name or "").strip()
+    row.working = working
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def delete_holiday(row: Holiday) -> None:
+    db.session.delete(row)
+    db.session.flush()

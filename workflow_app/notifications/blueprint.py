@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from workflow_app.core.http import get_or_404
-from workflow_app.core.timeutil import utcnow
 from workflow_app.extensions import db
 from workflow_app.notifications import services
 from workflow_app.notifications.forms import EmailForm
@@ -46,8 +45,7 @@ def mark_read(notification_id: int):
     row = get_or_404(Notification, notification_id)
     if row.user_id != current_user.id:
         abort(404)
-    if row.read_at is None:
-        row.read_at = utcnow()
+    services.mark_read(row)
     if request.form.get("open") and row.nomination_id:
         return redirect(url_for("nominations.show", nomination_id=row.nomination_id))
     return redirect(url_for(".index"))
@@ -56,8 +54,7 @@ def mark_read(notification_id: int):
 @bp.route("/notifications/read-all", methods=["POST"])
 @login_required
 def mark_all_read():
-    db.session.execute(update(Notification).where(Notification.user_id == current_user.id,
-                                                  Notification.read_at.is_(None)).values(read_at=utcnow()))
+    services.mark_all_read(current_user)
     return redirect(url_for(".index"))
 
 
@@ -66,7 +63,7 @@ def mark_all_read():
 def save_email():
     form = EmailForm()
     if form.validate_on_submit():
-        current_user.email = (form.email.data or "").strip() or None
+        services.save_email_address(current_user, form.email.data)
         flash(_("Saved."), "success")
     else:
         for error in form.email.errors:

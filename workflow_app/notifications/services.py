@@ -260,6 +260,23 @@ def deliver_unsent(*, now: datetime | None = None, base: str = "") -> int:
     return sent
 
 
+def mark_read(row: Notification) -> None:
+    if row.read_at is None:
+        row.read_at = utcnow()
+        db.session.flush()
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+                       .values(read_at=utcnow()))
+
+
+def save_email_address(user: User, address: str | None) -> None:
+    """Where notification e-mail goes (none: in the app only)."""
+    user.email = (address or "").strip() or None
+    db.session.flush()
+
+
 def unread_count(user: User) -> int:
     return db.session.scalar(select(func.count(Notification.id)).where(
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
