@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from workflow_app.core import work
 from workflow_app.core.xlsx import xlsx_response
 from workflow_app.imports import pending
 from workflow_app.imports.common import ACTION_LABELS, MAX_BYTES, ImportFileError
@@ -94,7 +95,7 @@ def confirm(name: str):
         return render_template("imports/preview.html", kind=kind, plan=plan, filename=filename,
                                form=ConfirmForm(), actions=ACTION_LABELS)
     generated = kind.apply(plan)
-    pending.drop(form.token.data)
+    work.after_commit(pending.drop, form.token.data)  # kept for another try if the import does not commit
     response = render_template("imports/result.html", kind=kind, plan=plan, filename=filename,
                                passwords=generated or [], actions=ACTION_LABELS)
     return response, 200, {"Cache-Control": "no-store"}  # generated passwords are shown once
