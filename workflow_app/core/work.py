@@ -109,7 +109,8 @@ def run_after_commit() -> None:
 @contextmanager
 def unit() -> Iterator[None]:
     """One unit of work for a CLI command, a job or one row of a batch: commit on success, else roll
-    back and let the error through."""
+    back and let the error through. It commits the session's transaction: inside a request, start it before
+    the request writes anything of its own (bulk review and issuing do)."""
     try:
         yield
     except BaseException:
