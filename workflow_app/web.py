@@ -16,7 +16,6 @@ from workflow_app.core.formats import LOCALES, day_text, moment_text, number_tex
 from workflow_app.core.http import MAX_ID, refusal_back, same_site_referrer
 from workflow_app.core.i18n import select_locale
 from workflow_app.core.idnumber import mask_id_number, mask_phone
-from workflow_app.core.pagecache import tag_response
 from workflow_app.extensions import db, login_manager
 from workflow_app.nominations.fields import FIELD_LABELS, LEVEL_LABELS, ROLE_LABELS, choice_label
 from workflow_app.nominations.rows import state_label
@@ -79,8 +78,6 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(LOCALES=LOCALES, FIELD_LABELS=FIELD_LABELS, comment_max=COMMENT_MAX,
                                  current_locale=select_locale)
-
-    app.after_request(tag_response)
 
     @app.after_request
     def security_headers(response):

@@ -22,7 +22,7 @@ from workflow_app.core import work
 from workflow_app.core.errors import UserError
 from workflow_app.core.forms import CsrfForm
 from workflow_app.core.http import get_or_404, parse_id
-from workflow_app.core.pagecache import not_modified, render_cached
+from workflow_app.core.pagecache import render_cached
 from workflow_app.core.timeutil import utcnow
 from workflow_app.extensions import db, limiter
 from workflow_app.nominations.models import Nomination
@@ -182,8 +182,7 @@ def verify(token: str):
     if certificate is None:
         return render_template("certificates/verify.html", certificate=None, searched=True), 404
     # Everything the page prints, read just now: a revocation shows on the next request (and changes the tag).
-    return not_modified(certificate) or render_cached(certificate, "certificates/verify.html",
-                                                      certificate=certificate)
+    return render_cached(certificate, "certificates/verify.html", certificate=certificate)
 
 
 @bp.route("/verify", methods=["GET"])

@@ -1,4 +1,4 @@
-"""Public pages answered cheaply: rendered HTML kept in the worker's memory, keyed by everything it shows, and
+"""Public pages answered cheaply: rendered HTML kept in the worker's memory, keyed by everything it shows, with
 an ETag from the same key, so a browser that has the page already gets a 304 without a render.
 
 A page is cached only when its HTML is a pure function of its key: the caller puts in the key every
@@ -17,9 +17,10 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Response, current_app, g, render_template, request, session
+from flask import Response, current_app, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -34,17 +35,17 @@ class PageCache:
 
     def __init__(self, size: int = MAX_PAGES) -> None:
         self.size = size
-        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._pages: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> str | None:
+    def get(self, key: Hashable):
         with self._lock:
             html = self._pages.get(key)
             if html is not None:
                 self._pages.move_to_end(key)
             return html
 
-    def put(self, key: Hashable, html: str) -> None:
+    def put(self, key: Hashable, html) -> None:
         with self._lock:
             self._pages[key] = html
             self._pages.move_to_end(key)
@@ -80,21 +81,10 @@ def _fingerprint(app) -> str:
     return found
 
 
-def etag_of(key: tuple) -> str:
-    """The tag of the page whose content is ``key`` (as ``render_cached``'s), in this locale."""
-    raw = repr((request.path, request.query_string, select_locale(), _fingerprint(current_app), key))
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
-
-
-def not_modified(key: tuple) -> Response | None:
-    """A 304 when an anonymous visitor's browser already holds this very page; None to render it."""
-    if not cacheable():
-        return None
-    tag = etag_of(key)
-    if tag in request.if_none_match:
-        return _tagged(Response(status=304), tag)
-    g.page_etag = tag
-    return None
+@dataclass(frozen=True, slots=True)
+class KeptPage:
+    html: str
+    etag: str  # from the same key, the deployed templates' fingerprint, and the locale and address in it
 
 
 def _tagged(response: Response, tag: str) -> Response:
@@ -103,25 +93,22 @@ def _tagged(response: Response, tag: str) -> Response:
     return response
 
 
-def tag_response(response: Response) -> Response:
-    """after_request: the ETag of a page ``not_modified`` let through."""
-    tag = g.get("page_etag")
-    if tag is not None and response.status_code == 200:
-        _tagged(response, tag)
-    return response
-
-
-def render_cached(key: tuple, template: str, **context) -> str:
+def render_cached(key: tuple, template: str, **context) -> Response | str:
     """``render_template(template, **context)``, from the cache when ``key`` (the page's content) was
-    rendered before in this locale at this address."""
+    rendered before in this locale at this address — with its ETag, computed once when the page was
+    rendered: a browser that sends it back (``If-None-Match``) gets a 304 without a render or a body."""
     if not cacheable():
         return render_template(template, **context)
     full_key = (template, select_locale(), request.full_path, *key)
-    html = pages.get(full_key)
-    if html is None:
+    kept = pages.get(full_key)
+    if kept is None:
         html = render_template(template, csrf_token=_marker, **context)
-        pages.put(full_key, html)
-    return _with_csrf(html)
+        digest = hashlib.blake2b(repr((full_key, _fingerprint(current_app))).encode(), digest_size=16)
+        kept = KeptPage(html, digest.hexdigest())
+        pages.put(full_key, kept)
+    if kept.etag in request.if_none_match:
+        return _tagged(Response(status=304), kept.etag)
+    return _tagged(Response(_with_csrf(kept.html), mimetype="text/html"), kept.etag)
 
 
 def _marker() -> str:

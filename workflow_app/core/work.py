@@ -133,6 +133,8 @@ def transactional(func: Callable) -> Callable:
 # ---------------------------------------------------------------- requests
 def finish_request(status: int) -> None:
     """End the request's unit: commit, roll back, or refuse a GET's writes (see the module's docstring)."""
+    if not db.session.registry.has():
+        return  # the request never opened a session (a public page reads a plain connection): nothing to do
     if request.method in SAFE_METHODS:
         unexpected = unexpected_writes()
         if unexpected:
