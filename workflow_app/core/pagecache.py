@@ -88,8 +88,9 @@ class KeptPage:
 
 
 def _tagged(response: Response, tag: str) -> Response:
-    response.set_etag(tag)
-    response.headers["Cache-Control"] = "no-cache"  # keep it, but ask every time: a revocation shows at once
+    headers = response.headers
+    headers["ETag"] = f'"{tag}"'  # hex digits: nothing to quote
+    headers["Cache-Control"] = "no-cache"  # keep it, but ask every time: a revocation shows at once
     return response
 
 
@@ -106,7 +107,7 @@ def render_cached(key: tuple, template: str, **context) -> Response | str:
         digest = hashlib.blake2b(repr((full_key, _fingerprint(current_app))).encode(), digest_size=16)
         kept = KeptPage(html, digest.hexdigest())
         pages.put(full_key, kept)
-    if kept.etag in request.if_none_match:
+    if request.environ.get("HTTP_IF_NONE_MATCH") and kept.etag in request.if_none_match:
         return _tagged(Response(status=304), kept.etag)
     return _tagged(Response(_with_csrf(kept.html), mimetype="text/html"), kept.etag)
 

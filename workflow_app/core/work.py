@@ -154,7 +154,9 @@ def _as_unit(view: Callable) -> Callable:
     @functools.wraps(view)
     def run(*args, **kwargs):
         try:
-            response: Response = current_app.make_response(view(*args, **kwargs))
+            response = view(*args, **kwargs)
+            if not isinstance(response, Response):
+                response = current_app.make_response(response)
         except BaseException:
             rollback()
             raise
