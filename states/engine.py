@@ -99,6 +99,7 @@ class Offer:
     confirm: Any
     needs_comment: bool
     inputs: tuple[str, ...] = ()
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # input name -> the values it may take
 
 
 @dataclass(kw_only=True)
@@ -182,7 +183,8 @@ class Workflow:
         self.guards = Registry(comment_given=comment_given, comment_is_valid=comment_is_valid)
         self.effects = Registry(stamp_submission=stamp_submission)
         self.routes = Registry()
-        self.inputs = Registry()  # input name -> does this transition ask for it here (ctx -> bool)
+        # input name -> does this transition ask for it here (ctx -> bool), or the values it may take (a tuple)
+        self.inputs = Registry()
         self.providers = Registry()  # what the context reads from the areas (the review chain …)
         self.audit: Callable[[Any], None] | None = None  # writes the transition's audit row
         self.explain_conflict: Callable[[int], Any] | None = None  # who was first, for ConcurrentChange
@@ -324,11 +326,14 @@ class Workflow:
         for event in self.available(row, ctx):
             item = self.routed(row, event, ctx)
             action = self.actions.get(event, Action())
-            inputs = tuple(name for name in item.inputs if self.inputs[name](ctx)) if item else ()
+            asked = {name: self.inputs[name](ctx) for name in item.inputs} if item else {}
             label = self.event_labels[event]
             offers.append(Offer(event=event, label=label, style=action.style,
                                 confirm=action.confirm % {"action": label} if action.confirm else None,
-                                needs_comment=bool(item and "comment_given" in item.guards), inputs=inputs))
+                                needs_comment=bool(item and "comment_given" in item.guards),
+                                inputs=tuple(name for name, answer in asked.items() if answer),
+                                choices={name: tuple(answer) for name, answer in asked.items()
+                                         if answer and not isinstance(answer, bool)}))
         return offers
 
     def needs_comment(self, event: str) -> bool:

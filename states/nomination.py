@@ -4,7 +4,9 @@ and what the interface needs of each action.
 Read it like the paper process. A branch chair submits; each level of the honor type's review chain
 (branch → township → county) approves, returns for revision or rejects; county approval opens the public
 notice; the notice ends once its last day is over; the county certifies. County-direct units have no
-township above them, so that level drops out of their chain.
+township above them, so that level drops out of their chain. A reviewer may also send the nomination back
+down its chain to a lower level (which resumes review from there, and the levels above review again), and
+may recall their own approval while the next level has not acted on it.
 
 The functions behind the names live with the areas that know the data (``workflow_app/nominations/rules.py``
 for who may act and what a nomination needs, ``notice/rules.py`` for the notice, ``certificates/rules.py``
@@ -79,12 +81,16 @@ EVENT_LABELS = {
     "uphold_objection": _l("Uphold the objection"),
     "certify": _l("Certify"),
     "revoke": _l("Revoke"),
+    "return_to_level": _l("Return to a lower level"),
+    "recall_approval": _l("Recall the approval"),
 }
 
 # ---------------------------------------------------------------- transitions
 SUBMIT = ["actor_is_submitter", "submission_window_open", "nomination_is_complete", "id_number_not_taken"]
 REVIEW = ["actor_reviews_at_this_level", "not_own_submission", "no_open_objection"]
 RESOLVE = ["actor_reviews_at_this_level", "has_open_objection", "comment_given"]
+RETURN_DOWN = [*REVIEW, "return_level_chosen", "comment_given"]
+RECALL = ["next_level_has_not_acted", "actor_made_the_last_approval", "comment_given"]
 
 
 TRANSITIONS = [
@@ -99,6 +105,14 @@ TRANSITIONS = [
     _t("approve", "township_review", "county_review", "next_level_is_county", REVIEW),
     _t("approve", "county_review", "public_notice", None, [*REVIEW, "within_quota"], ["open_notice"]),
     _t("return_for_revision", IN_REVIEW, "returned", None, [*REVIEW, "comment_given"]),
+    # Back down the chain: to the lower level chosen on the form (``data["return_level"]``), or the reviewer
+    # who approved takes the approval back while it still waits, untouched, at the next level.
+    _t("return_to_level", "county_review", "township_review", "returns_to_township", RETURN_DOWN,
+       inputs=["return_level"]),
+    _t("return_to_level", ["county_review", "township_review"], "branch_review", "returns_to_branch", RETURN_DOWN,
+       inputs=["return_level"]),
+    _t("recall_approval", "county_review", "township_review", "previous_level_is_township", RECALL),
+    _t("recall_approval", ["county_review", "township_review"], "branch_review", "previous_level_is_branch", RECALL),
     _t("reject", IN_REVIEW, "rejected", None, [*REVIEW, "comment_given"]),
     _t("withdraw", EDITABLE + IN_REVIEW, "withdrawn", None, ["actor_is_submitter", "no_open_objection"]),
     # Public notice: an objection sends it back to the county until resolved, but only while the notice
@@ -115,10 +129,13 @@ TRANSITIONS = [
        ["revoke_certificate"]),
 ]
 EVENTS = list(dict.fromkeys(t.trigger for t in TRANSITIONS))
+# The events that send a nomination back down its chain: the level reached and those above it review again.
+BACK_DOWN_EVENTS = ("return_to_level", "recall_approval")
 # Guards about who is acting; the rest are about the nomination. Buttons show when these pass.
 PERMISSION_GUARDS = {"actor_is_submitter", "actor_reviews_at_this_level", "not_own_submission",
                      "actor_is_county_admin", "system_or_county_admin", "has_open_objection",
-                     "no_open_objection", "objection_on_record", "public_or_county_reviewer"}
+                     "no_open_objection", "objection_on_record", "public_or_county_reviewer",
+                     "next_level_has_not_acted", "actor_made_the_last_approval"}
 # Every transition checks its comment first (it is printed on the approval form as that level's opinion).
 COMMENT_GUARDS = ["comment_is_valid", "comment_is_printable"]
 
@@ -127,6 +144,8 @@ ACTIONS = {
     "submit": Action(style="primary"),
     "approve": Action(style="success", bulk=True),
     "return_for_revision": Action(style="warning", bulk=True),
+    "return_to_level": Action(style="outline-dark"),
+    "recall_approval": Action(style="outline-dark"),
     "reject": Action(style="danger", confirm=FINAL_STEP),
     "withdraw": Action(style="outline-secondary", confirm=FINAL_STEP),
     "end_notice": Action(style="primary"),
@@ -152,6 +171,8 @@ class Context(BaseContext):
     on_behalf_of: Any = None  # the reviewer whose delegate is acting
     _chain: list[str] | None = None
     _open_objections: list | None = None
+    _last_entry: Any = None
+    _last_entry_read: bool = False
 
     @property
     def chain(self) -> list[str]:
@@ -166,6 +187,25 @@ class Context(BaseContext):
         if self._open_objections is None:
             self._open_objections = WORKFLOW.providers["open_objections"](self.nomination)
         return self._open_objections
+
+    def last_entry(self) -> Any:
+        """The nomination's latest audit row (None before the first), read once for this check."""
+        if not self._last_entry_read:
+            self._last_entry = WORKFLOW.providers["last_audit_entry"](self.nomination)
+            self._last_entry_read = True
+        return self._last_entry
+
+    def lower_levels(self) -> list[str]:
+        """The levels of the chain below the one reviewing now, nearest first: where a return may send it."""
+        level = LEVEL_OF_STATE.get(self.nomination.state)
+        if level is None or level not in self.chain:
+            return []
+        return self.chain[:self.chain.index(level)][::-1]
+
+    def previous_level(self) -> str | None:
+        """The level that approved the nomination up to the one reviewing now."""
+        lower = self.lower_levels()
+        return lower[0] if lower else None
 
     def next_level(self) -> str | None:
         level = LEVEL_OF_STATE.get(self.nomination.state)
@@ -226,6 +266,34 @@ def next_level_is_county(ctx: Context) -> bool:
     return ctx.next_level() == "county"
 
 
+def _returns_to(ctx: Context, level: str) -> bool:
+    """A return goes to the lower level chosen. Without a valid choice (a page asking what it may offer, or a
+    form sent without one) every lower level is a way, and the guard ``return_level_chosen`` says what to pick."""
+    lower = ctx.lower_levels()
+    chosen = ctx.data.get("return_level")
+    return level in lower and (chosen == level or chosen not in lower)
+
+
+@WORKFLOW.route
+def returns_to_township(ctx: Context) -> bool:
+    return _returns_to(ctx, "township")
+
+
+@WORKFLOW.route
+def returns_to_branch(ctx: Context) -> bool:
+    return _returns_to(ctx, "branch")
+
+
+@WORKFLOW.route
+def previous_level_is_township(ctx: Context) -> bool:
+    return ctx.previous_level() == "township"
+
+
+@WORKFLOW.route
+def previous_level_is_branch(ctx: Context) -> bool:
+    return ctx.previous_level() == "branch"
+
+
 def fire(
     nomination,
     event: str,
@@ -275,6 +343,8 @@ def path_of(chain: list[str]) -> tuple[set[str], set[tuple[str, str]]]:
     states = (set(STATES) - set(IN_REVIEW)) | set(reviews)
     routed = {(source, reviews[0]) for source in EDITABLE}
     routed |= set(itertools.pairwise(reviews))
+    # Back down the chain: a return to any lower level, a recall to the level below.
+    routed |= {(later, earlier) for index, earlier in enumerate(reviews) for later in reviews[index + 1:]}
     moves = set()
     for transition in TRANSITIONS:
         for source in transition.source:

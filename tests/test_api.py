@@ -147,7 +147,7 @@ def test_lists_mask_personal_data_and_the_detail_shows_it_in_full(client, world)
     detail = client.get(f"{API}/nominations/{nomination.id}", headers=auth(secret)).get_json()
     assert detail["id_number"] == nomination.id_number and detail["phone"] == nomination.phone
     assert detail["details"]["birth_date"] == "1985-06-15"
-    assert detail["available_events"] == ["approve", "return_for_revision", "reject"]
+    assert detail["available_events"] == ["approve", "return_for_revision", "return_to_level", "reject"]
     assert detail["review_chain"] == ["branch", "township", "county"]
 
 

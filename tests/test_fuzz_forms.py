@@ -173,6 +173,20 @@ def routes(rows: SimpleNamespace) -> list[Route]:
                                                           "certify", "revoke", "withdraw", "__class__"]), TEXT),
                       "next_url": TEXT, "q": TEXT, "state": TEXT, "campaign": ID, "page": NUMBER},
               may_change={**NOMINATION_WRITES, "nomination": {"waiting"}}),
+        # Back down the chain from the county: a return to a chosen lower level, and the township's recall.
+        Route("nominations.transition", "county", f"/nominations/{n['at_county']}/transition", form=TransitionForm,
+              id="return_to_level",
+              valid={"event": "return_to_level", "version": str(rows.versions["at_county"]), "comment": "请核实",
+                     "return_level": "township"},
+              fields={"event": st.one_of(st.sampled_from(["return_to_level", "recall_approval", "approve"]), TEXT),
+                      "return_level": st.one_of(st.sampled_from(["township", "branch", "county", ""]), TEXT)},
+              may_change={**NOMINATION_WRITES, "nomination": {"at_county"}}),
+        Route("nominations.transition", "town1", f"/nominations/{n['at_county']}/transition", form=TransitionForm,
+              id="recall_approval",
+              valid={"event": "recall_approval", "version": str(rows.versions["at_county"]), "comment": "撤回"},
+              fields={"event": st.one_of(st.sampled_from(["recall_approval", "return_to_level", "approve"]), TEXT),
+                      "return_level": st.one_of(st.sampled_from(["township", "branch"]), TEXT)},
+              may_change={**NOMINATION_WRITES, "nomination": {"at_county"}}),
         Route("nominations.upload", "chair1", f"/nominations/{n['draft']}/attachments", form=AttachmentForm,
               may_change={"attachment": {"new"}}, page=f"/nominations/{n['draft']}"),
         Route("nominations.delete_attachment", "chair1",
@@ -330,6 +344,7 @@ def _build() -> SimpleNamespace:
                                                     w.chair1)
     made = {"draft": draft, "waiting": nomination("待审人", "branch_review"),
             "noticed": nomination("公示人", "public_notice"), "approved": nomination("待发证人", "approved"),
+            "at_county": nomination("县审人", "county_review"),
             "certified": nomination("获证人", "certified", "advanced_worker")}
     certificate = db.session.scalars(select(Certificate).where(Certificate.nomination_id == made["certified"].id)).one()
     mine = Notification(user_id=w.chair1.id, nomination_id=made["waiting"].id, kind="todo", params={})
@@ -360,6 +375,7 @@ def _build() -> SimpleNamespace:
     row_ids = {  # what ``may_change`` names, as (table, primary key, ...)
         "draft": ("nomination", draft.id), "waiting": ("nomination", made["waiting"].id),
         "noticed": ("nomination", made["noticed"].id), "approved": ("nomination", made["approved"].id),
+        "at_county": ("nomination", made["at_county"].id),
         "token": ("api_token", token.id), "attachment": ("attachment", attachment.id),
         "holiday": ("holiday", holiday.day), "campaign": ("campaign", w.campaign.id),
         "person_honor": ("honor_type", honor.id), "notification": ("notification", mine.id),
@@ -377,7 +393,8 @@ def _build() -> SimpleNamespace:
         person_honor=honor.id, org_honor=factories.honor("model_worker_small_home").id,
         honors=[h.id for h in w.campaign.honor_types], quota_units=[w.town1.id, w.town2.id, w.county.id],
         nominations={name: item.id for name, item in made.items()},
-        versions={"waiting": made["waiting"].version, "submitted": reports[2023].version},
+        versions={"waiting": made["waiting"].version, "at_county": made["at_county"].version,
+                  "submitted": reports[2023].version},
         draft_id_number=draft.id_number, attachment=attachment.id, certificate=certificate.id,
         notification=mine.id, delegation=delegation.id, token=token.id, users=users, job=failed_job.id,
         deputy_role=deputy.roles[0].id, reviewer_roles=reviewer_roles,

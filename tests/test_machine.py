@@ -29,7 +29,12 @@ ACTOR = {
     "uphold_objection": lambda state: "county",
     "certify": lambda state: "admin",
     "revoke": lambda state: "admin",
+    "return_to_level": lambda state: {"township_review": "town1"}.get(state, "county"),
+    # The reviewer whose approval brought it here (bring_to: the level below approved last).
+    "recall_approval": lambda state: {"township_review": "branch1", "county_review": "town1"}.get(state, "county"),
 }
+# The level a return to a lower level asks for, where there is one.
+RETURN_LEVEL = {"township_review": "branch", "county_review": "township"}
 # The paper process for a branch under a township, written out by hand on purpose.
 REVIEWS = ("branch_review", "township_review", "county_review")
 ALLOWED = {
@@ -45,6 +50,10 @@ ALLOWED = {
     ("approved", "certify"): "certified",
     ("approved", "revoke"): "revoked",
     ("certified", "revoke"): "revoked",
+    ("county_review", "return_to_level"): "township_review",
+    ("township_review", "return_to_level"): "branch_review",
+    ("county_review", "recall_approval"): "township_review",
+    ("township_review", "recall_approval"): "branch_review",
 }
 
 
@@ -70,14 +79,15 @@ def test_every_event_from_every_state(world, state, event):
     today = nomination.notice_ends_on + timedelta(days=1) if event == "end_notice" and nomination.notice_ends_on \
         else None
     if (state, event) in ALLOWED:
-        fire(nomination, event, actor, "意见", data={"vote_due": 10, "vote_present": 9, "vote_in_favour": 8},
-             today=today)
+        fire(nomination, event, actor, "意见", data={"vote_due": 10, "vote_present": 9, "vote_in_favour": 8,
+                                                     "return_level": RETURN_LEVEL.get(state)}, today=today)
         db.session.commit()
         assert nomination.state == ALLOWED[(state, event)]
         assert audit_count(nomination) == before + 1
     else:
         with pytest.raises(TransitionRefused):
-            fire(nomination, event, actor, "意见", today=today)
+            fire(nomination, event, actor, "意见", data={"return_level": RETURN_LEVEL.get(state, "branch")},
+                 today=today)
         db.session.rollback()
         db.session.refresh(nomination)
         assert nomination.state == state

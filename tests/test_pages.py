@@ -48,7 +48,8 @@ def test_nomination_page_shows_diagram_timeline_and_only_allowed_buttons(client,
     login_as("town1")
     body = client.get(f"/nominations/{nomination.id}").get_data(as_text=True)
     assert 'data-state="township_review"' in body and 'class="state current"' in body
-    assert set(re.findall(r'name="event" value="(\w+)"', body)) == {"approve", "return_for_revision", "reject"}
+    assert set(re.findall(r'name="event" value="(\w+)"', body)) == {"approve", "return_for_revision",
+                                                                    "return_to_level", "reject"}
     assert "沙海军" in body  # the branch reviewer's approval in the timeline
     login_as("chair1")
     body = client.get(f"/nominations/{nomination.id}").get_data(as_text=True)

@@ -28,6 +28,7 @@ from workflow_app.notice.blueprint import bp as notice_bp
 from workflow_app.notifications import services as notifications
 from workflow_app.notifications.blueprint import bp as notifications_bp
 from workflow_app.review import models as review_models
+from workflow_app.review import rules as review_rules
 from workflow_app.review.blueprint import bp as review_bp
 from workflow_app.stats import rules as statistics_rules
 from workflow_app.stats.blueprint import bp as stats_bp
@@ -36,7 +37,7 @@ from workflow_app.tokens.blueprint import bp as api_tokens_bp
 
 # The areas that bind the workflows' names (guards, effects, routes) or subscribe to their transitions; loaded
 # here so that ``check_bound`` finds every name bound, whatever the entry point imported first.
-WORKFLOW_BINDINGS = (nomination_rules, notice_rules, certificate_rules, statistics_rules, notifications)
+WORKFLOW_BINDINGS = (nomination_rules, notice_rules, certificate_rules, statistics_rules, review_rules, notifications)
 # Tables no blueprint's import chain brings in, for the migrations' metadata.
 TABLES = (job_models, review_models, token_models)
 BLUEPRINTS = (auth_bp, nominations_bp, review_bp, delegations_bp, admin_bp, certificates_bp, notice_bp,

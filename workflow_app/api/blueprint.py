@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
-from states.nomination import EVENTS, STATES, describe, review_chain
+from states.nomination import EVENTS, REVIEW_LEVELS, STATES, describe, review_chain
 from workflow_app.api import serializers
 from workflow_app.api.errors import ApiError, http_error, is_api_request, json_error
 from workflow_app.api.openapi import document
@@ -178,7 +178,8 @@ def _small_count(vote: dict, name: str) -> int | None:
 
 
 def transition_request() -> tuple[str, str, int, dict]:
-    """(event, comment, version, vote data) from the JSON body, or a 400 that says what is wrong."""
+    """(event, comment, version, data: the vote and the level a return goes to) from the JSON body, or a 400
+    that says what is wrong."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", _("The body must be a JSON object (Content-Type: application/json)."))
@@ -196,6 +197,11 @@ def transition_request() -> tuple[str, str, int, dict]:
         raise ApiError(400, "invalid_body", _("vote must be an object with due, present and in_favour."))
     vote = vote or {}
     data = {f"vote_{name}": _small_count(vote, name) for name in ("due", "present", "in_favour")}
+    level = body.get("return_level")
+    if level is not None and level not in REVIEW_LEVELS:  # whether it is a lower level here: the workflow's guard
+        raise ApiError(400, "invalid_body", _("return_level must be one of: %(levels)s.",
+                                              levels=", ".join(REVIEW_LEVELS)))
+    data["return_level"] = level
     return event, comment, version, data
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 
-from states.nomination import EVENTS, STATES
+from states.nomination import EVENTS, REVIEW_LEVELS, STATES
 from workflow_app.core.http import MAX_ID
 from workflow_app.stats.figures import FIGURES, STATUSES
 from workflow_app.stats.queries import MEASURES
@@ -57,6 +57,7 @@ def _errors(*codes: str) -> dict:
 UNIT = _object({"id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
                 "level": {"type": "string"}})
 TIMESTAMP = {"type": "string", "format": "date-time"}
+LEVELS = {"type": "array", "items": {"type": "string", "enum": list(REVIEW_LEVELS)}}
 SUMMARY = _object({
     "id": {"type": "integer"},
     "state": {"type": "string", "enum": STATES},
@@ -91,14 +92,19 @@ def _detail() -> dict:
         "notice": {"oneOf": [{"type": "null"}, _object({"starts_on": {"type": "string", "format": "date"},
                                                         "ends_on": _nullable("string", format="date"),
                                                         "result": _nullable("string")})]},
-        "review_chain": {"type": "array", "items": {"type": "string", "enum": ["branch", "township", "county"]}},
+        "review_chain": LEVELS,
         "available_events": {"type": "array", "items": {"type": "string", "enum": EVENTS},
                              "description": "Actions the caller may try now (as the buttons on the page)."},
         "actions": {"type": "array", "description": "The same actions with what each needs, as the workflow "
-                    "describes them: a comment (a reason), a confirmation question, the branch's vote.",
+                    "describes them: a comment (a reason), a confirmation question, the branch's vote, the level "
+                    "a return goes to (one of choices.return_level).",
                     "items": _object({"event": {"type": "string", "enum": EVENTS}, "label": {"type": "string"},
                                       "needs_comment": {"type": "boolean"}, "confirm": _nullable("string"),
-                                      "inputs": {"type": "array", "items": {"type": "string", "enum": ["vote"]}}})},
+                                      "inputs": {"type": "array", "items": {"type": "string",
+                                                                            "enum": ["vote", "return_level"]}},
+                                      "choices": {"type": "object", "description": "Per input, the values it may "
+                                                  "take here (return_level: the lower levels, nearest first).",
+                                                  "properties": {"return_level": LEVELS}, "required": []}})},
         "attachments": {"type": "array", "items": _object({
             "id": {"type": "integer"}, "name": {"type": "string"}, "content_type": {"type": "string"},
             "size": {"type": "integer"}, "uploaded_at": TIMESTAMP})},
@@ -162,12 +168,15 @@ CERTIFICATE = _object({
 TRANSITION_REQUEST = _object({
     "event": {"type": "string", "enum": EVENTS},
     "comment": {"type": "string", "maxLength": 1000,
-                "description": "Required to return, reject, revoke or resolve an objection."},
+                "description": "Required to return (to the chair or to a lower level), recall an "
+                "approval, reject, revoke or resolve an objection."},
     "version": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
                 "description": "The version you read; a different current version is a 409."},
     "vote": _object({name: {"type": "integer", "minimum": 0, "maximum": 100000}
                      for name in ("due", "present", "in_favour")}, required=[],
                     description="The branch's democratic vote, for approvals that need one."),
+    "return_level": {"type": "string", "enum": list(REVIEW_LEVELS),
+                     "description": "For return_to_level: the lower level of the chain it goes back to."},
 }, required=["event", "version"])
 
 NOMINATION_ID = _id_parameter("nomination_id", "The nomination's id.", "path", required=True)

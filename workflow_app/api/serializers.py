@@ -75,7 +75,8 @@ def nomination_detail(n: Nomination, *, chain: list[str], offers: list, certific
         available_events=[offer.event for offer in offers],
         # What each action needs, as the workflow describes it (the page's buttons read the same).
         actions=[{"event": offer.event, "label": str(offer.label), "needs_comment": offer.needs_comment,
-                  "confirm": str(offer.confirm) if offer.confirm else None, "inputs": list(offer.inputs)}
+                  "confirm": str(offer.confirm) if offer.confirm else None, "inputs": list(offer.inputs),
+                  "choices": {name: list(values) for name, values in offer.choices.items()}}
                  for offer in offers],
         attachments=[{"id": a.id, "name": a.original_name, "content_type": a.content_type, "size": a.size,
                       "uploaded_at": timestamp(a.uploaded_at)} for a in n.attachments],

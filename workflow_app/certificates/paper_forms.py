@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from states.nomination import LEVEL_OF_STATE, review_chain
+from states.nomination import BACK_DOWN_EVENTS, LEVEL_OF_STATE, REVIEW_LEVELS, review_chain
 from workflow_app.certificates.models import Certificate
 from workflow_app.certificates.pdf import ApprovalForm, FormLabels, RecommendationForm, ReviewBox, written_date
 from workflow_app.core.timeutil import china_today, to_china
@@ -76,30 +76,47 @@ def nominee_rows(nomination: Nomination) -> list[tuple[str, str]]:
     return rows
 
 
-def _latest_approvals(nomination: Nomination) -> dict[str, AuditEntry]:
-    """Per level, the opinion that moved the nomination on (the latest approval, after any return)."""
+def _opinions(nomination: Nomination) -> tuple[dict[str, AuditEntry], dict[str, list[AuditEntry]]]:
+    """Per level, the opinion that stands (its latest approval, return or rejection) and the returns to it and
+    recalls of its approval. A return to a lower level or a recall sends the nomination back down: that level and
+    those above it review again, so their earlier opinions no longer stand (the history keeps the return)."""
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.nomination_id == nomination.id)
                                  .order_by(AuditEntry.id)).all()
     latest: dict[str, AuditEntry] = {}
+    history: dict[str, list[AuditEntry]] = {}
     for entry in entries:
         level = LEVEL_OF_STATE.get(entry.from_state)
-        if level and entry.event in ("approve", "return_for_revision", "reject"):
+        if entry.event in BACK_DOWN_EVENTS:
+            back_to = LEVEL_OF_STATE[entry.to_state]
+            for again in REVIEW_LEVELS[REVIEW_LEVELS.index(back_to):]:
+                latest.pop(again, None)
+            history.setdefault(back_to, []).append(entry)
+        elif level and entry.event in ("approve", "return_for_revision", "reject"):
             latest[level] = entry
-    return latest
+    return latest, history
+
+
+def _history_line(entry: AuditEntry) -> str:
+    values = {"day": written_date(to_china(entry.created_at).date(), _locale()), "name": entry.actor_name,
+              "unit": entry.actor_unit_name or "—", "comment": entry.comment}
+    if entry.event == "recall_approval":
+        return _("%(day)s: approval recalled by %(name)s (%(unit)s): %(comment)s", **values)
+    return _("%(day)s: returned to this level by %(unit)s (%(name)s) to review again: %(comment)s", **values)
 
 
 def approval_form_data(nomination: Nomination) -> ApprovalForm:
-    approvals = _latest_approvals(nomination)
+    approvals, history = _opinions(nomination)
     boxes = []
     for level in review_chain(nomination):
         entry = approvals.get(level)
         label = str(LEVEL_BOX_LABELS[level])
+        earlier = tuple(_history_line(item) for item in history.get(level, ()))
         if entry is None:
-            boxes.append(ReviewBox(level_label=label))
+            boxes.append(ReviewBox(level_label=label, history=earlier))
             continue
         opinion = entry.comment or (_("Approved.") if entry.event == "approve" else "")
         boxes.append(ReviewBox(level_label=label, opinion=opinion, reviewer=entry.actor_name,
-                               unit=entry.actor_unit_name, day=to_china(entry.created_at).date()))
+                               unit=entry.actor_unit_name, day=to_china(entry.created_at).date(), history=earlier))
     return ApprovalForm(
         campaign=f"{nomination.campaign.year} {nomination.campaign.name}",
         honor=nomination.honor_type.name,

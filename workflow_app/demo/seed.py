@@ -250,6 +250,28 @@ def _past_campaign(county: OrgUnit, units: dict[str, OrgUnit], users: dict[str, 
              today=nomination.notice_ends_on + timedelta(days=1))
 
 
+SENT_BACK = [
+    # name, gender, born, sequence, post, honor, whether the township has approved it again since
+    ("穆秀英", "female", date(1987, 4, 9), 55, "工会小组长", "outstanding_union_activist", False),
+    ("杨志刚", "male", date(1981, 10, 23), 58, "维修班长", "outstanding_union_worker", True),
+]
+
+
+def _returns(units, users, campaign, honors) -> None:
+    """Two nominations the county sent back to the township (槐店回族镇) to review again: one waits there
+    (log in as huaidian), the other the township approved again and it waits at the county — where the
+    township may still recall its approval until the county acts (the recall button, as huaidian)."""
+    for name, gender, born, sequence, post, code, again in SENT_BACK:
+        person = (name, gender, "回族" if name.startswith("穆") else "汉族", born, sequence, post, code)
+        nomination = _person(units, users, campaign, honors[code], person)
+        _advance(nomination, "county_review", users)
+        fire(nomination, "return_to_level", users["county"], "请乡镇总工会核实该同志近三年的获奖情况后重新上报。",
+             client_ip="127.0.0.1", data={"return_level": "township"})
+        if again:
+            fire(nomination, "approve", users["huaidian"], "已核实获奖证书，情况属实，同意上报。",
+                 client_ip="127.0.0.1")
+
+
 def seed_demo() -> list[tuple[str, str]]:
     """Create the demo once; return the logins to print."""
     if db.session.scalar(select(OrgUnit).where(OrgUnit.code == COUNTY_CODE)) is not None:
@@ -265,6 +287,7 @@ def seed_demo() -> list[tuple[str, str]]:
     home = _organisation(units, users, campaign, honors["model_worker_home"])
     fire(home, "submit", users["chair2"], client_ip="127.0.0.1")
     fire(home, "approve", users["branch2"], "职工之家建设成效明显，同意推荐。", client_ip="127.0.0.1")
+    _returns(units, users, campaign, honors)
     _past_campaign(units["county"], units, users)
     seed_statistics(units["county"], users)
     db.session.flush()

@@ -23,6 +23,7 @@ from sqlalchemy.orm import defaultload
 from wtforms import SelectChoice
 
 from states.nomination import (
+    BACK_DOWN_EVENTS,
     EVENT_LABELS,
     STATE_LABELS,
     ConcurrentChange,
@@ -56,6 +57,7 @@ from workflow_app.nominations.queries import ListFilters, filter_options, visibl
 from workflow_app.nominations.rows import table_rows
 from workflow_app.notice.services import nomination_panel
 from workflow_app.orgs.models import OrgUnit
+from workflow_app.orgs.services import ancestors
 from workflow_app.policy import can_edit, can_view, is_unit_chair, submitting_units
 from workflow_app.review.queries import next_todo_id, todo_ids
 
@@ -182,6 +184,9 @@ def show(nomination_id: int):
     quota = quota_for(nomination)
     came_from = ListFilters.from_args(request.args)  # the to-do list it was opened from, filters and all
     next_id = next_todo_id(current_user, nomination, came_from)
+    # A return to a lower level names each level's unit (槐店回族镇总工会), read only when one is offered.
+    returns = any(offer.choices.get("return_level") for offer in offers)
+    level_units = {unit.level: unit for unit in ancestors(nomination.org_unit)} if returns else {}
     return render_template(
         "nominations/show.html",
         next_todo_url=url_for(".show", nomination_id=next_id, **came_from.list_args()) if next_id else None,
@@ -198,6 +203,8 @@ def show(nomination_id: int):
         quota_used=quota_used(nomination) if quota else None,
         certificate=certificate_of(nomination),
         panel=nomination_panel(current_user, nomination),
+        level_units=level_units,
+        back_down_events=BACK_DOWN_EVENTS,
     )
 
 
@@ -274,7 +281,7 @@ def transition(nomination_id: int):
                            for name, errs in form.errors.items() if name in form)
         flash(errors or _("The form was incomplete."), "danger")
         return redirect(url_for(".show", nomination_id=nomination.id))
-    data = {name: form[name].data for name in ("vote_due", "vote_present", "vote_in_favour")}
+    data = {name: form[name].data for name in ("vote_due", "vote_present", "vote_in_favour", "return_level")}
     came_from = ListFilters.from_args(request.form)
     todo_before = todo_ids(current_user, came_from)  # where this one stood, for "next to-do" after the action
     refusals_go_to(url_for(".show", nomination_id=nomination.id))

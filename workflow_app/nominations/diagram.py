@@ -3,7 +3,8 @@
 Positions are the only hand-made part; every arrow comes from the moves that
 ``states.nomination.path_of`` derives from the machine for this nomination's review chain,
 so the picture cannot drift from the machine. The review levels sit in one box, and the ways
-out of review (return, reject, withdraw) leave from that box once instead of from every level.
+out of review (return, reject, withdraw) leave from that box once instead of from every level;
+the ways back down the chain (a return to a lower level, a recall) are dashed arcs under the levels.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ POSITIONS = {
 }
 WAYS_OUT_OF_REVIEW = ("returned", "rejected", "withdrawn")
 GROUP_PAD = 10
+BACK_ROOM = 18  # under the levels, for the arcs back down the chain
 
 
 def _box(state: str) -> tuple[float, float, float, float]:
@@ -41,9 +43,10 @@ def _box(state: str) -> tuple[float, float, float, float]:
     return x, y, x + BOX_W / 2, y + BOX_H / 2
 
 
-def _group_bounds(reviews: list[str]) -> tuple[float, float, float, float]:
+def _group_bounds(reviews: list[str], back: bool = False) -> tuple[float, float, float, float]:
     lefts = [_box(state)[0] for state in reviews]
-    return (min(lefts) - GROUP_PAD, TOP - 22, max(lefts) + BOX_W + GROUP_PAD, TOP + BOX_H + GROUP_PAD)
+    bottom = TOP + BOX_H + GROUP_PAD + (BACK_ROOM if back else 0)
+    return (min(lefts) - GROUP_PAD, TOP - 22, max(lefts) + BOX_W + GROUP_PAD, bottom)
 
 
 def _line(x1: float, y1: float, x2: float, y2: float) -> str:
@@ -65,8 +68,19 @@ def _edge(source: str, dest: str) -> str:
     return f"M{scx - 18:.0f},{sy:.0f} L{dcx:.0f},{dy + BOX_H:.0f}"
 
 
-def _out_of_review(dest: str, reviews: list[str]) -> str:
-    left, _top, right, bottom = _group_bounds(reviews)
+def _back_down(source: str, dest: str) -> str:
+    """From a level down to a lower one: an arc under the row, deeper the more levels it goes back."""
+    _sx, sy, scx, _scy = _box(source)
+    _dx, _dy, dcx, _dcy = _box(dest)
+    span = abs(scx - dcx) / COLUMN
+    bottom = sy + BOX_H
+    dip = 6 + 6 * span  # the curve's deepest point is half its control point's depth
+    return (f"M{scx - 8 * span:.0f},{bottom:.0f} Q{(scx + dcx) / 2:.0f},{bottom + 2 * dip:.0f} "
+            f"{dcx + 8 * span:.0f},{bottom:.0f}")
+
+
+def _out_of_review(dest: str, reviews: list[str], back: bool) -> str:
+    left, _top, right, bottom = _group_bounds(reviews, back)
     _dx, dy, dcx, _dcy = _box(dest)
     x = min(max(dcx + (18 if dest == "returned" else 0), left + 24), right - 24)
     return _line(x, bottom, dcx + (18 if dest == "returned" else 0), dy)
@@ -75,18 +89,21 @@ def _out_of_review(dest: str, reviews: list[str]) -> str:
 def workflow_svg(current: str, states: set[str], moves: set[tuple[str, str]]) -> Markup:
     """The workflow of one nomination: ``current`` highlighted, states off its path faded."""
     reviews = [state for state in IN_REVIEW if state in states]
+    back = {(s, d) for s, d in moves if s in reviews and d in reviews and reviews.index(d) < reviews.index(s)}
     paths = []
     drawn_out = set()
     for source, dest in sorted(moves):
-        if source in IN_REVIEW and dest in WAYS_OUT_OF_REVIEW:
+        if (source, dest) in back:
+            paths.append(("edge back", _back_down(source, dest)))
+        elif source in IN_REVIEW and dest in WAYS_OUT_OF_REVIEW:
             if dest not in drawn_out:
                 drawn_out.add(dest)
-                paths.append(_out_of_review(dest, reviews))
+                paths.append(("edge", _out_of_review(dest, reviews, bool(back))))
         else:
-            paths.append(_edge(source, dest))
-    edges = "".join(f'<path class="edge" d="{d}" marker-end="url(#arrow)"/>' for d in paths)
+            paths.append(("edge", _edge(source, dest)))
+    edges = "".join(f'<path class="{css}" d="{d}" marker-end="url(#arrow)"/>' for css, d in paths)
 
-    left, top, right, bottom = _group_bounds(reviews)
+    left, top, right, bottom = _group_bounds(reviews, bool(back))
     group_label = escape(str(_l("Under review")))
     group = (f'<g class="review-group"><rect x="{left:.0f}" y="{top:.0f}" width="{right - left:.0f}" '
              f'height="{bottom - top:.0f}" rx="10"/><text x="{left + 8:.0f}" y="{top + 14:.0f}">'

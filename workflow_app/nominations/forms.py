@@ -148,6 +148,8 @@ class TransitionForm(Form):
     vote_due = IntegerField(_l("Members due"), validators=[Optional(), NumberRange(min=0, max=100000)])
     vote_present = IntegerField(_l("Present"), validators=[Optional(), NumberRange(min=0, max=100000)])
     vote_in_favour = IntegerField(_l("In favour"), validators=[Optional(), NumberRange(min=0, max=100000)])
+    # Which lower level a return sends it to; the workflow checks it is one of this nomination's chain.
+    return_level = StringField(_l("Return to"), validators=[Optional(), Length(max=16)])
 
 
 DeleteForm = CsrfForm  # the nomination pages' name for it

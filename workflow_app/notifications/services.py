@@ -54,6 +54,13 @@ def message(kind: str, params: dict) -> str:
         return _("New to-do: %(nominee)s (%(unit)s) waits for your review.", **p)
     if kind == "returned":
         return _("%(nominee)s was returned for revision by %(actor)s.", **p)
+    if kind == "level_return":
+        return _("%(nominee)s (%(unit)s) was returned to your level by %(actor)s: please review it again.", **p)
+    if kind == "recalled":
+        return _("%(actor)s recalled the approval of %(nominee)s (%(unit)s): it waits at your level again.", **p)
+    if kind == "recalled_away":
+        return _("%(actor)s recalled the approval of %(nominee)s (%(unit)s): it no longer waits for your review.",
+                 **p)
     if kind == "rejected":
         return _("%(nominee)s was rejected by %(actor)s.", **p)
     if kind == "objection":
@@ -73,6 +80,9 @@ def subject(kind: str, params: dict) -> str:
     titles = {
         "todo": _l("New to-do"),
         "returned": _l("Returned for revision"),
+        "level_return": _l("Returned to your level"),
+        "recalled": _l("Approval recalled"),
+        "recalled_away": _l("Approval recalled"),
         "rejected": _l("Rejected"),
         "objection": _l("Objection received"),
         "approved": _l("Approved"),
@@ -113,15 +123,26 @@ def _chair(nomination: Nomination) -> list[User]:
     return [chair] if chair is not None and chair.is_active else []
 
 
+def reviewing_at(state: str, nomination: Nomination, day: date) -> list[User]:
+    """Who reviews ``nomination`` in ``state`` (a review state): that level's reviewers and their delegates
+    today, never the nomination's own submitter."""
+    own = {nomination.created_by_id, nomination.submitted_by_id}
+    reviewers = [u for u in reviewers_at(LEVEL_OF_STATE[state], nomination.org_unit) if u.id not in own]
+    return [user for user in [*reviewers, *delegates_of(reviewers, day)] if user.id not in own]
+
+
 def recipients(entry: AuditEntry, nomination: Nomination, day: date) -> list[tuple[str, User]]:
-    """(kind, user) pairs concerned by the transition ``entry`` records."""
+    """(kind, user) pairs concerned by the transition ``entry`` records (a kind has at most 16 characters)."""
     pairs: list[tuple[str, User]] = []
     if entry.event == "raise_objection":
         pairs = [("objection", user) for user in reviewers_at("county", nomination.org_unit)]
+    elif entry.event == "return_to_level":
+        pairs = [("level_return", user) for user in reviewing_at(entry.to_state, nomination, day)]
+    elif entry.event == "recall_approval":  # the recaller's level has it again; the next level no longer
+        pairs = [("recalled", user) for user in reviewing_at(entry.to_state, nomination, day)]
+        pairs += [("recalled_away", user) for user in reviewing_at(entry.from_state, nomination, day)]
     elif entry.to_state in IN_REVIEW:
-        own = {nomination.created_by_id, nomination.submitted_by_id}
-        reviewers = [u for u in reviewers_at(LEVEL_OF_STATE[entry.to_state], nomination.org_unit) if u.id not in own]
-        pairs = [("todo", user) for user in [*reviewers, *delegates_of(reviewers, day)] if user.id not in own]
+        pairs = [("todo", user) for user in reviewing_at(entry.to_state, nomination, day)]
     elif entry.to_state in ("returned", "rejected"):
         pairs = [(entry.to_state, user) for user in _chair(nomination)]
     elif (entry.to_state == "public_notice" and entry.event == "approve") or entry.to_state == "approved":

@@ -33,14 +33,16 @@ class CertificateStyle:
 
 @dataclass(frozen=True)
 class ReviewBox:
-    """One review level's box on the approval form; a level not reached yet is printed empty, with room
-    to write and stamp by hand."""
+    """One review level's box on the approval form; a level not reached yet (or sent back to review again)
+    is printed without an opinion, with room to write and stamp by hand."""
 
     level_label: str  # 基层工会意见 / 乡镇（街道）总工会意见 / 县总工会意见
     opinion: str = ""
     reviewer: str = ""
     unit: str = ""
     day: datetime.date | None = None
+    # Returns to this level and recalls of its approval, oldest first, printed above the opinion that stands.
+    history: Sequence[str] = ()
 
 
 @dataclass(frozen=True)

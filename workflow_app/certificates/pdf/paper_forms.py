@@ -28,6 +28,7 @@ CONTENT_W = A4[0] - 2 * MARGIN
 LABEL_W = 27 * mm  # four Chinese characters a line
 LATIN_LABEL_W = 36 * mm  # English labels need more room ("Recommendation" is one word)
 GRID = Color(0.15, 0.12, 0.1)
+HISTORY = Color(0.3, 0.3, 0.3)  # earlier returns and recalls, above a level's opinion
 SHORT = 13  # values up to this many characters share a row with another field
 SEAL_ROOM = 34 * mm  # height of an opinion box: room for a signature and a 42 mm seal pressed across it
 
@@ -43,7 +44,8 @@ def _cleaned(data):
             changes[f.name] = tuple((clean(label), clean(text, keep_newlines=True)) for label, text in value)
         elif f.name == "reviews":
             changes[f.name] = tuple(dataclasses.replace(r, level_label=clean(r.level_label), opinion=clean(
-                r.opinion, keep_newlines=True), reviewer=clean(r.reviewer), unit=clean(r.unit)) for r in value)
+                r.opinion, keep_newlines=True), reviewer=clean(r.reviewer), unit=clean(r.unit),
+                history=tuple(clean(line, keep_newlines=True) for line in r.history)) for r in value)
     return dataclasses.replace(data, **changes)
 
 
@@ -162,14 +164,19 @@ def _long_row(form: _Form, label: str, content: list, min_height: float, split: 
     return _grid(form, cells, styles, [min_height], split_rows=split)
 
 
-def _opinion_box(form: _Form, label: str, opinion: str, signature: list[str], min_height: float) -> Table:
+def _opinion_box(form: _Form, label: str, opinion: str, signature: list[str], min_height: float,
+                 history: Sequence[str] = ()) -> Table:
     """An opinion with its signature lines at the foot of the box, leaving room for a seal; kept on one page.
-    An empty opinion leaves the box free to be filled in by hand."""
+    An empty opinion leaves the box free to be filled in by hand. ``history`` (earlier returns and recalls)
+    comes first, in small print."""
+    head: list = [form.text(line, 9, leading=13, color=HISTORY) for line in history]
+    if head:
+        head.append(Spacer(1, 5))
     text = form.text(opinion, 11, indent=22)
     foot = form.signature(signature)
-    used = text.wrap(form.text_w, 10_000)[1] + sum(f.wrap(form.text_w, 10_000)[1] for f in foot)
+    used = sum(part.wrap(form.text_w, 10_000)[1] for part in [*head, text, *foot])
     room = max(14.0, min_height - 11 - used)
-    return _long_row(form, label, [text, Spacer(1, room), *foot], min_height, split=False)
+    return _long_row(form, label, [*head, text, Spacer(1, room), *foot], min_height, split=False)
 
 
 def _review_box(form: _Form, review: ReviewBox, labels: FormLabels) -> Table:
@@ -177,7 +184,7 @@ def _review_box(form: _Form, review: ReviewBox, labels: FormLabels) -> Table:
     reviewer = review.reviewer or "　" * 6
     return _opinion_box(form, review.level_label, review.opinion,
                         [f"{labels.unit_seal}{unit}", f"{labels.reviewer}{reviewer}", form_date(review.day, labels)],
-                        SEAL_ROOM + 62)
+                        SEAL_ROOM + 62, review.history)
 
 
 def _document(out: BinaryIO, title: str, font: str) -> SimpleDocTemplate:
@@ -196,7 +203,7 @@ def render_approval_form(data: ApprovalForm, out: BinaryIO, font: str | None = N
     dates = [form_date(day, labels) for day in (data.printed_on, *(r.day for r in data.reviews))]
     _check(form.face, [data.title, data.campaign, data.honor, data.deeds, data.reference,
                        *(label + value for label, value in data.nominee),
-                       *(r.level_label + r.opinion + r.reviewer + r.unit for r in data.reviews),
+                       *(r.level_label + r.opinion + r.reviewer + r.unit + "".join(r.history) for r in data.reviews),
                        *labels.texts(), *dates])
     nominee, spans = _nominee_rows(form, data.nominee)
     cells = [[form.label(labels.honor), form.text(data.honor), "", ""], *nominee]

@@ -132,6 +132,9 @@
     });
   });
   document.querySelectorAll("form.action-form").forEach(function (form) {
+    form.querySelectorAll("select").forEach(function (choice) {
+      choice.addEventListener("change", function () { choice.classList.remove("is-invalid"); });
+    });
     form.addEventListener("submit", function (event) {
       var button = event.submitter;
       if (!button) { return; }
@@ -141,6 +144,18 @@
         comment.classList.add("is-invalid");
         document.getElementById("comment-needed").classList.add("d-block");
         comment.focus();
+        return;
+      }
+      // An action that needs a choice (the level a return goes to): the choice's own field says so.
+      var missing = (button.dataset.needsChoice || "").split(" ").filter(function (name) {
+        var field = name && form.querySelector("[name=" + name + "]");
+        return field && !field.value;
+      });
+      if (missing.length) {
+        event.preventDefault();
+        var choice = form.querySelector("[name=" + missing[0] + "]");
+        choice.classList.add("is-invalid");
+        choice.focus();
         return;
       }
       if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) { event.preventDefault(); }
